@@ -1,0 +1,88 @@
+/* YAML configuration -> a tree of nodes with source locations and construction tags.
+ * Internal to the core. The loader knows nothing of plugins: it parses, resolves
+ * anchors/aliases/merge keys, classifies tags, applies --set overrides and !var values.
+ * The object graph (core/config/objects.c) then validates against factory specs. */
+#ifndef FG_CORE_CONFIG_H
+#define FG_CORE_CONFIG_H
+
+#include <forgather/fg_abi.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct fg_loc {
+    const char *file; /* owned by the config */
+    int line;         /* 1-based */
+    int column;       /* 1-based */
+} fg_loc;
+
+typedef enum fg_node_type {
+    FG_NODE_NULL,
+    FG_NODE_BOOL,
+    FG_NODE_INT,
+    FG_NODE_FLOAT,
+    FG_NODE_STR,
+    FG_NODE_LIST,
+    FG_NODE_MAP,
+} fg_node_type;
+
+/* What a tag asks the object graph to do with the node. */
+typedef enum fg_ctor {
+    FG_CTOR_NONE,      /* plain value */
+    FG_CTOR_PARTIAL,   /* !partial:REF  (also !lambda:REF) */
+    FG_CTOR_SINGLETON, /* !singleton:REF (also !call:REF) */
+    FG_CTOR_FACTORY,   /* !factory:REF */
+} fg_ctor;
+
+typedef struct fg_node fg_node;
+struct fg_node {
+    fg_node_type type;
+    fg_ctor ctor;
+    const char *ref;      /* factory reference of a ctor tag, e.g. "adamw", "torch.optim:AdamW" */
+    const char *identity; /* the part after '@' in a tag, or NULL */
+    fg_loc loc;           /* where the node starts */
+    /* scalars */
+    bool b;
+    int64_t i;
+    double f;
+    const char *s;        /* STR: the string; other scalars: their source text */
+    /* containers: LIST uses items; MAP uses keys + items (+ key_locs), in document order */
+    size_t n;
+    fg_node **items;
+    const char **keys;
+    fg_loc *key_locs;
+    /* set by the object graph: constructed singleton, cached on the node so every alias
+     * sees the same object */
+    void *object;
+};
+
+typedef struct fg_config fg_config;
+
+/* Values for `!var NAME`; later entries win. */
+typedef struct fg_var {
+    const char *name;
+    const char *yaml_value; /* parsed as a YAML scalar/flow value */
+} fg_var;
+
+/* Parses one YAML document. `name` is the file name used in locations. Tags: !partial:REF,
+ * !lambda:REF, !singleton:REF, !call:REF, !factory:REF (each with optional @identity),
+ * !var NAME / !var {name: N, default: D}, !dict, !list; any other tag is an error.
+ * Root keys starting with '.' are dropped after parsing (anchors stay usable). */
+fg_status fg_config_parse(const char *text, size_t len, const char *name, const fg_var *vars,
+                          size_t n_vars, fg_config **out, fg_error *err);
+fg_status fg_config_load_file(const char *path, const fg_var *vars, size_t n_vars,
+                              fg_config **out, fg_error *err);
+void fg_config_free(fg_config *cfg);
+
+fg_node *fg_config_root(const fg_config *cfg);
+const char *fg_config_text(const fg_config *cfg); /* the YAML source as loaded */
+
+/* Overrides a value: "a.b.c=VALUE", VALUE parsed as YAML (flow style allowed). Path
+ * elements index maps by key and lists by number. The key must exist except the last
+ * element of a map, which is added. */
+fg_status fg_config_set(fg_config *cfg, const char *assignment, fg_error *err);
+
+fg_node *fg_node_get(const fg_node *map, const char *key); /* NULL if absent / not a map */
+const char *fg_node_type_name(fg_node_type t);
+
+#endif

@@ -1,0 +1,64 @@
+/* The object graph: binds tagged config nodes to plugin factories, validates every
+ * parameter against the factory's spec before any plugin code runs, and constructs
+ * objects on demand (singletons once, factories at each use, partials when the owner
+ * calls them). The host owns every object and destroys them in reverse order. */
+#ifndef FG_CORE_OBJECTS_H
+#define FG_CORE_OBJECTS_H
+
+#include "config/config.h"
+#include "plugin/registry.h"
+
+#include <forgather/plugin.h>
+
+typedef struct fg_objects fg_objects;
+
+struct fg_params {
+    fg_objects *objects;
+    const char *owner;          /* "!partial:adamw" etc., for messages */
+    fg_loc loc;                 /* the mapping's location */
+    const fg_param_spec *specs;
+    uint32_t n_specs;
+    fg_node **values;           /* per spec: the config value or the default; NULL if neither */
+    fg_params **maps;           /* per spec: MAP values */
+    fg_partial **partials;      /* per spec: PARTIAL and OBJECT values */
+    void **lists;               /* per spec: int64_t[] / double[] for list values */
+};
+
+struct fg_partial {
+    fg_objects *objects;
+    const fg_factory_ref *ref;
+    fg_node *node;
+    fg_params *params;
+};
+
+struct fg_scope {
+    fg_objects *objects;
+    char *prefix;               /* "" for a model's root, else "blocks.3.attn" */
+    struct fg_param_store *store;
+    fg_tensor **view;           /* scope_params result buffer */
+    uint64_t n_view, view_cap;
+};
+
+fg_status fg_objects_create(fg_registry *registry, fg_config *config, fg_objects **out,
+                            fg_error *err);
+/* Validates every tagged node reachable from the root. */
+fg_status fg_objects_validate(fg_objects *objs, fg_error *err);
+/* Constructs the root entry `key` (e.g. "main"), which must make an object of `kind`. */
+fg_status fg_objects_build(fg_objects *objs, const char *key, int32_t kind, void **out,
+                           fg_error *err);
+/* Destroys every constructed object (reverse order) and frees the graph. */
+void fg_objects_free(fg_objects *objs);
+
+/* For the host API. */
+fg_status fg_objects_construct(const fg_partial *partial, const fg_create_args *args, void **out,
+                               fg_error *err);
+fg_status fg_objects_param_object(const fg_params *p, const char *key, void **out, fg_error *err);
+fg_scope *fg_objects_scope_of(const void *object);
+fg_status fg_scope_new_child(fg_scope *parent, const char *name, fg_scope **out, fg_error *err);
+fg_status fg_scope_param_new(fg_scope *scope, const char *name, int32_t ndim, const int64_t *shape,
+                             int32_t init, double init_arg, fg_tensor **out, fg_error *err);
+fg_status fg_scope_params(fg_scope *scope, uint64_t *n, fg_tensor *const **params, fg_error *err);
+/* The spec index of key in p, or -1. */
+int fg_params_index(const fg_params *p, const char *key);
+
+#endif

@@ -1,0 +1,688 @@
+/* YAML text -> fg_node tree, driven by libyaml's event API.
+ *
+ * Events rather than libyaml's document API because we need what the document API
+ * hides: the place and name of every alias (for "undefined alias" and "recursive alias"
+ * errors), the style of each scalar (quoted scalars are never numbers), and control of
+ * the recursion depth. An anchor maps to the fg_node built for it, so an alias yields the
+ * same pointer: singletons cached on a node are then shared by every alias.
+ *
+ * Ownership rule of the composer: compose() always deletes the event it is given. */
+#include "config/config_internal.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+typedef struct anchor {
+    const char *name;
+    fg_node *node; /* NULL while the anchored node is still being composed */
+} anchor;
+
+typedef struct loader {
+    fg_config *cfg;
+    const fgc_parse_opts *opts;
+    const char *text;
+    size_t len;
+    yaml_parser_t parser;
+    anchor *anchors; /* malloc'd; names live in the arena */
+    size_t n_anchors, cap_anchors;
+    fg_error *err;
+} loader;
+
+static int clamp_int(size_t v) { return v >= INT_MAX ? INT_MAX : (int)v; }
+
+/* Where libyaml says something is: used for error messages. */
+static fg_loc mark_loc(const loader *L, yaml_mark_t m) {
+    fg_loc at = {L->opts->file, clamp_int(m.line + 1), clamp_int(m.column + 1)};
+    return at;
+}
+
+/* Where a node says it comes from. */
+static fg_loc node_loc(const loader *L, yaml_mark_t m) {
+    return L->opts->fixed_loc != NULL ? *L->opts->fixed_loc : mark_loc(L, m);
+}
+
+/* libyaml reports reader errors (bad UTF-8, control characters) as a byte offset. */
+static fg_loc offset_loc(const loader *L, size_t offset) {
+    fg_loc at = {L->opts->file, 1, 1};
+    for (size_t k = 0; k < offset && k < L->len; k++) {
+        if (L->text[k] == '\n') {
+            at.line = clamp_int((size_t)at.line + 1);
+            at.column = 1;
+        } else {
+            at.column = clamp_int((size_t)at.column + 1);
+        }
+    }
+    return at;
+}
+
+static fg_status syntax_error(loader *L) {
+    const yaml_parser_t *p = &L->parser;
+    const char *problem = p->problem != NULL ? p->problem : "unknown error";
+    if (p->error == YAML_MEMORY_ERROR) return fgc_nomem(L->err, NULL);
+    if (p->error == YAML_READER_ERROR) {
+        fg_loc at = offset_loc(L, p->problem_offset);
+        if (p->problem_value != -1)
+            return fgc_fail(L->err, FG_E_PARSE, &at,
+                            "invalid YAML input: %s (#%X at byte offset %zu); expected UTF-8 "
+                            "text without control characters",
+                            problem, (unsigned)p->problem_value, p->problem_offset);
+        return fgc_fail(L->err, FG_E_PARSE, &at, "invalid YAML input: %s", problem);
+    }
+    fg_loc at = mark_loc(L, p->problem_mark);
+    if (p->context != NULL) {
+        fg_loc ctx = mark_loc(L, p->context_mark);
+        return fgc_fail(L->err, FG_E_PARSE, &at,
+                        "YAML syntax error: %s (%s that starts at line %d, column %d)", problem,
+                        p->context, ctx.line, ctx.column);
+    }
+    return fgc_fail(L->err, FG_E_PARSE, &at, "YAML syntax error: %s", problem);
+}
+
+static fg_status next_event(loader *L, yaml_event_t *ev) {
+    if (!yaml_parser_parse(&L->parser, ev)) return syntax_error(L);
+    return FG_OK;
+}
+
+static fg_node *new_node(loader *L, fg_node_type type, fg_loc loc) {
+    fg_node *n = fgc_alloc(&L->cfg->arena, sizeof *n);
+    if (n == NULL) return NULL;
+    n->type = type;
+    n->loc = loc;
+    return n;
+}
+
+static const char *type_article(fg_node_type t) {
+    switch (t) {
+    case FG_NODE_LIST: return "a list";
+    case FG_NODE_MAP: return "a mapping";
+    case FG_NODE_NULL: return "null";
+    default: return "a scalar";
+    }
+}
+
+/* ---- anchors & aliases ------------------------------------------------------------ */
+
+/* Registers an anchor before its node's children are composed, so that an alias inside
+ * them is recognised as recursive rather than undefined. Returns its slot in *slot. */
+static fg_status anchor_open(loader *L, const yaml_char_t *name, const fg_loc *at, size_t *slot) {
+    *slot = SIZE_MAX;
+    if (name == NULL) return FG_OK;
+    if (L->n_anchors == L->cap_anchors) {
+        size_t cap = L->cap_anchors == 0 ? 16 : L->cap_anchors * 2;
+        anchor *a = realloc(L->anchors, cap * sizeof *a);
+        if (a == NULL) return fgc_nomem(L->err, at);
+        L->anchors = a;
+        L->cap_anchors = cap;
+    }
+    const char *copy = fgc_strdup(&L->cfg->arena, (const char *)name);
+    if (copy == NULL) return fgc_nomem(L->err, at);
+    L->anchors[L->n_anchors].name = copy;
+    L->anchors[L->n_anchors].node = NULL;
+    *slot = L->n_anchors++;
+    return FG_OK;
+}
+
+static void anchor_close(loader *L, size_t slot, fg_node *node) {
+    if (slot != SIZE_MAX) L->anchors[slot].node = node;
+}
+
+static fg_status compose_alias(loader *L, const yaml_event_t *ev, fg_node **out) {
+    const char *name = (const char *)ev->data.alias.anchor;
+    fg_loc at = mark_loc(L, ev->start_mark);
+    /* newest first: YAML lets a later anchor of the same name shadow an earlier one */
+    for (size_t k = L->n_anchors; k-- > 0;) {
+        if (strcmp(L->anchors[k].name, name) != 0) continue;
+        if (L->anchors[k].node == NULL)
+            return fgc_fail(L->err, FG_E_PARSE, &at,
+                            "alias '*%.100s' refers to a node that contains it; recursive "
+                            "structures are not supported",
+                            name);
+        *out = L->anchors[k].node;
+        return FG_OK;
+    }
+    return fgc_fail(L->err, FG_E_PARSE, &at,
+                    "undefined alias '*%.100s'; expected an anchor '&%.100s' defined earlier in "
+                    "the file",
+                    name, name);
+}
+
+/* ---- !var ------------------------------------------------------------------------- */
+
+/* Value of variable `name`: the last matching entry of the caller's vars, parsed as
+ * YAML; else `deflt` when given; else an error at the !var. */
+static fg_status var_value(loader *L, const char *name, const fg_loc *at, const fg_loc *nloc,
+                           fg_node *deflt, int depth, fg_node **out) {
+    fg_config *cfg = L->cfg;
+    if (!L->opts->allow_vars)
+        return fgc_fail(L->err, FG_E_PARSE, at,
+                        "!var '%.100s' cannot be used here (values of variables are plain YAML)",
+                        name);
+    for (size_t k = cfg->n_vars; k-- > 0;) {
+        const fgc_var *v = &cfg->vars[k];
+        if (strcmp(v->name, name) != 0) continue;
+        size_t flen = strlen(name) + 8;
+        char *file = fgc_alloc(&cfg->arena, flen);
+        if (file == NULL) return fgc_nomem(L->err, at);
+        snprintf(file, flen, "!var %s", name);
+        fgc_parse_opts o = {file, nloc, true, false, depth};
+        fg_error inner = {0, {0}};
+        fg_status st = fgc_parse_text(cfg, v->value, v->len, &o, out, &inner);
+        if (st == FG_E_NOMEM) return fgc_nomem(L->err, at);
+        if (st != FG_OK)
+            return fgc_fail(L->err, st, at, "in the value given for variable '%.100s': %s", name,
+                            inner.msg);
+        return FG_OK;
+    }
+    if (deflt != NULL) {
+        *out = deflt;
+        return FG_OK;
+    }
+    return fgc_fail(L->err, FG_E_PARSE, at,
+                    "variable '%.100s' is undefined; pass a value for it or write !var {name: "
+                    "%.100s, default: VALUE}",
+                    name, name);
+}
+
+/* `!var {name: N, default: D}`: `map` is the composed mapping. */
+static fg_status var_from_map(loader *L, const fg_node *map, const fg_loc *at,
+                              const fg_loc *nloc, int depth, fg_node **out) {
+    const fg_node *name = NULL;
+    fg_node *deflt = NULL;
+    for (size_t k = 0; k < map->n; k++) {
+        if (strcmp(map->keys[k], "name") == 0) {
+            name = map->items[k];
+        } else if (strcmp(map->keys[k], "default") == 0) {
+            deflt = map->items[k];
+        } else {
+            return fgc_fail(L->err, FG_E_PARSE, &map->key_locs[k],
+                            "unexpected key '%.100s' in !var; expected 'name' and optionally "
+                            "'default'",
+                            map->keys[k]);
+        }
+    }
+    if (name == NULL)
+        return fgc_fail(L->err, FG_E_PARSE, at,
+                        "!var mapping has no 'name'; expected !var {name: NAME, default: VALUE}");
+    if (name->type == FG_NODE_LIST || name->type == FG_NODE_MAP || name->ctor != FG_CTOR_NONE ||
+        name->s == NULL || name->s[0] == '\0')
+        return fgc_fail(L->err, FG_E_PARSE, &name->loc,
+                        "the 'name' of a !var must be a non-empty string");
+    /* deflt is NULL only when there is no 'default' key: `default: ~` is a null node */
+    return var_value(L, name->s, at, nloc, deflt, depth, out);
+}
+
+/* ---- scalars ---------------------------------------------------------------------- */
+
+static fg_status compose_scalar(loader *L, const yaml_event_t *ev, int depth, fg_node **out) {
+    const fg_loc at = mark_loc(L, ev->start_mark);
+    const fg_loc nloc = node_loc(L, ev->start_mark);
+    fgc_tag tag;
+    char why[768];
+    fg_status st = fgc_tag_classify(&L->cfg->arena, (const char *)ev->data.scalar.tag, &tag, why,
+                                    sizeof why);
+    if (st == FG_E_NOMEM) return fgc_nomem(L->err, &at);
+    if (st != FG_OK) return fgc_fail(L->err, st, &at, "%s", why);
+
+    const char *text =
+        fgc_strndup(&L->cfg->arena, (const char *)ev->data.scalar.value, ev->data.scalar.length);
+    if (text == NULL) return fgc_nomem(L->err, &at);
+    size_t slot;
+    st = anchor_open(L, ev->data.scalar.anchor, &at, &slot);
+    if (st != FG_OK) return st;
+
+    fg_node *n = NULL;
+    fgc_scalar_kind kind = FGC_SCALAR_STR;
+    switch (tag.kind) {
+    case FGC_TAG_VAR:
+        if (text[0] == '\0')
+            return fgc_fail(L->err, FG_E_PARSE, &at,
+                            "!var needs a variable name: !var NAME or !var {name: NAME, "
+                            "default: VALUE}");
+        st = var_value(L, text, &at, &nloc, NULL, depth, &n);
+        if (st != FG_OK) return st;
+        anchor_close(L, slot, n);
+        *out = n;
+        return FG_OK;
+    case FGC_TAG_MAP:
+    case FGC_TAG_SEQ: {
+        /* Forgather accepts `!dict ''` / `!list ''` for an empty container */
+        if (!tag.empty_ok || text[0] != '\0')
+            return fgc_fail(L->err, FG_E_PARSE, &at, "tag '%s' expects %s, found the scalar '%.80s'",
+                            tag.spelling, tag.kind == FGC_TAG_MAP ? "a mapping" : "a list", text);
+        n = new_node(L, tag.kind == FGC_TAG_MAP ? FG_NODE_MAP : FG_NODE_LIST, nloc);
+        if (n == NULL) return fgc_nomem(L->err, &at);
+        n->s = text;
+        n->identity = tag.identity;
+        anchor_close(L, slot, n);
+        *out = n;
+        return FG_OK;
+    }
+    case FGC_TAG_NONE:
+        kind = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? FGC_SCALAR_AUTO : FGC_SCALAR_STR;
+        break;
+    case FGC_TAG_SCALAR: kind = tag.scalar; break;
+    case FGC_TAG_NONSPECIFIC:
+    case FGC_TAG_CTOR: kind = FGC_SCALAR_STR; break; /* a constructor's scalar payload is text */
+    }
+    n = new_node(L, FG_NODE_STR, nloc);
+    if (n == NULL) return fgc_nomem(L->err, &at);
+    n->s = text;
+    if (!fgc_scalar_resolve(n, kind, why, sizeof why))
+        return fgc_fail(L->err, FG_E_PARSE, &at, "%s", why);
+    n->ctor = tag.ctor;
+    n->ref = tag.ref;
+    n->identity = tag.identity;
+    anchor_close(L, slot, n);
+    *out = n;
+    return FG_OK;
+}
+
+/* ---- containers ------------------------------------------------------------------- */
+
+static fg_status compose(loader *L, yaml_event_t *ev, int depth, fg_node **out);
+
+static fg_status compose_sequence(loader *L, const yaml_event_t *ev, int depth, fg_node **out) {
+    const fg_loc at = mark_loc(L, ev->start_mark);
+    fgc_tag tag;
+    char why[768];
+    fg_status st = fgc_tag_classify(&L->cfg->arena, (const char *)ev->data.sequence_start.tag,
+                                    &tag, why, sizeof why);
+    if (st == FG_E_NOMEM) return fgc_nomem(L->err, &at);
+    if (st != FG_OK) return fgc_fail(L->err, st, &at, "%s", why);
+    if (tag.kind == FGC_TAG_VAR)
+        return fgc_fail(L->err, FG_E_PARSE, &at,
+                        "!var cannot be applied to a list; expected !var NAME or !var {name: "
+                        "NAME, default: VALUE}");
+    if (tag.kind == FGC_TAG_MAP || tag.kind == FGC_TAG_SCALAR)
+        return fgc_fail(L->err, FG_E_PARSE, &at, "tag '%s' cannot be applied to a list",
+                        tag.spelling);
+
+    fg_node *n = new_node(L, FG_NODE_LIST, node_loc(L, ev->start_mark));
+    if (n == NULL) return fgc_nomem(L->err, &at);
+    n->ctor = tag.ctor;
+    n->ref = tag.ref;
+    n->identity = tag.identity;
+    size_t slot;
+    st = anchor_open(L, ev->data.sequence_start.anchor, &at, &slot);
+    if (st != FG_OK) return st;
+
+    size_t cap = 0;
+    for (;;) {
+        yaml_event_t child;
+        if ((st = next_event(L, &child)) != FG_OK) return st;
+        if (child.type == YAML_SEQUENCE_END_EVENT) {
+            yaml_event_delete(&child);
+            break;
+        }
+        fg_node *item;
+        if ((st = compose(L, &child, depth + 1, &item)) != FG_OK) return st;
+        fg_node **items = fgc_grow(&L->cfg->arena, n->items, &cap, sizeof *items, n->n + 1);
+        if (items == NULL) return fgc_nomem(L->err, &at);
+        n->items = items;
+        n->items[n->n++] = item;
+    }
+    anchor_close(L, slot, n);
+    *out = n;
+    return FG_OK;
+}
+
+static bool is_merge_key(const yaml_event_t *ev) {
+    return ev->type == YAML_SCALAR_EVENT && ev->data.scalar.tag == NULL &&
+           ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && ev->data.scalar.length == 2 &&
+           memcmp(ev->data.scalar.value, "<<", 2) == 0;
+}
+
+typedef struct sources {
+    fg_node **items;
+    size_t n, cap;
+} sources;
+
+/* `<<: *a` or `<<: [*a, *b]`: records the mappings to merge. */
+static fg_status add_merge_sources(loader *L, sources *src, fg_node *value, const fg_loc *at) {
+    size_t count = value->type == FG_NODE_LIST ? value->n : 1;
+    for (size_t k = 0; k < count; k++) {
+        fg_node *m = value->type == FG_NODE_LIST ? value->items[k] : value;
+        if (m->type != FG_NODE_MAP)
+            return fgc_fail(L->err, FG_E_PARSE, value->type == FG_NODE_LIST ? &m->loc : at,
+                            "merge key '<<' expects a mapping or a list of mappings (e.g. '<<: "
+                            "*base'), found %s",
+                            type_article(m->type));
+        fg_node **items = fgc_grow(&L->cfg->arena, src->items, &src->cap, sizeof *items, src->n + 1);
+        if (items == NULL) return fgc_nomem(L->err, at);
+        src->items = items;
+        src->items[src->n++] = m;
+    }
+    return FG_OK;
+}
+
+/* Adds one explicit `key: value` pair, rejecting non-scalar and duplicate keys. */
+static fg_status add_pair(loader *L, fgc_pairs *pairs, const fg_node *key, const fg_loc *kat,
+                          fg_node *value) {
+    if (key->type == FG_NODE_LIST || key->type == FG_NODE_MAP)
+        return fgc_fail(L->err, FG_E_PARSE, kat,
+                        "mapping keys must be scalars (names, numbers), found %s",
+                        type_article(key->type));
+    if (key->ctor != FG_CTOR_NONE)
+        return fgc_fail(L->err, FG_E_PARSE, kat,
+                        "a mapping key cannot carry a constructor tag; put the tag on the value");
+    const char *name = key->s != NULL ? key->s : "";
+    long prev = fgc_pairs_find(pairs, name);
+    if (prev >= 0) {
+        const fg_loc *first = &pairs->locs[prev];
+        if (L->opts->fixed_loc != NULL) /* every loc is the same: point into the text */
+            return fgc_fail(L->err, FG_E_PARSE, kat, "duplicate key '%.100s' in a mapping", name);
+        return fgc_fail(L->err, FG_E_PARSE, kat,
+                        "duplicate key '%.100s' in this mapping (first defined at line %d, "
+                        "column %d); each key may appear once",
+                        name, first->line, first->column);
+    }
+    if (!fgc_pairs_push(&L->cfg->arena, pairs, name, key->loc, value))
+        return fgc_nomem(L->err, kat);
+    return FG_OK;
+}
+
+static fg_status compose_mapping(loader *L, const yaml_event_t *ev, int depth, fg_node **out) {
+    const fg_loc at = mark_loc(L, ev->start_mark);
+    const fg_loc nloc = node_loc(L, ev->start_mark);
+    fgc_tag tag;
+    char why[768];
+    fg_status st = fgc_tag_classify(&L->cfg->arena, (const char *)ev->data.mapping_start.tag,
+                                    &tag, why, sizeof why);
+    if (st == FG_E_NOMEM) return fgc_nomem(L->err, &at);
+    if (st != FG_OK) return fgc_fail(L->err, st, &at, "%s", why);
+    if (tag.kind == FGC_TAG_SEQ || tag.kind == FGC_TAG_SCALAR)
+        return fgc_fail(L->err, FG_E_PARSE, &at, "tag '%s' cannot be applied to a mapping",
+                        tag.spelling);
+
+    fg_node *n = new_node(L, FG_NODE_MAP, nloc);
+    if (n == NULL) return fgc_nomem(L->err, &at);
+    n->ctor = tag.ctor;
+    n->ref = tag.ref;
+    n->identity = tag.identity;
+    size_t slot;
+    st = anchor_open(L, ev->data.mapping_start.anchor, &at, &slot);
+    if (st != FG_OK) return st;
+
+    fgc_pairs pairs, merged;
+    memset(&pairs, 0, sizeof pairs);
+    memset(&merged, 0, sizeof merged);
+    sources src = {NULL, 0, 0};
+    for (;;) {
+        yaml_event_t kev, vev;
+        if ((st = next_event(L, &kev)) != FG_OK) goto done;
+        if (kev.type == YAML_MAPPING_END_EVENT) {
+            yaml_event_delete(&kev);
+            break;
+        }
+        const bool merge = is_merge_key(&kev);
+        const fg_loc kat = mark_loc(L, kev.start_mark);
+        fg_node *key, *value;
+        if ((st = compose(L, &kev, depth + 1, &key)) != FG_OK) goto done;
+        if ((st = next_event(L, &vev)) != FG_OK) goto done;
+        if ((st = compose(L, &vev, depth + 1, &value)) != FG_OK) goto done;
+        st = merge ? add_merge_sources(L, &src, value, &kat) : add_pair(L, &pairs, key, &kat, value);
+        if (st != FG_OK) goto done;
+    }
+    const fgc_pairs *final = &pairs;
+    if (src.n > 0) {
+        st = fgc_merge_apply(&L->cfg->arena, src.items, src.n, &pairs, &merged, &at, L->err);
+        if (st != FG_OK) goto done;
+        final = &merged;
+    }
+    n->keys = final->keys;
+    n->key_locs = final->locs;
+    n->items = final->items;
+    n->n = final->n;
+
+    if (tag.kind == FGC_TAG_VAR) {
+        fg_node *v;
+        st = var_from_map(L, n, &at, &nloc, depth, &v);
+        if (st != FG_OK) goto done;
+        n = v;
+    }
+    anchor_close(L, slot, n);
+    *out = n;
+done:
+    fgc_pairs_free(&pairs);
+    fgc_pairs_free(&merged);
+    return st;
+}
+
+static fg_status compose(loader *L, yaml_event_t *ev, int depth, fg_node **out) {
+    fg_status st;
+    if (depth > FGC_MAX_DEPTH) {
+        fg_loc at = mark_loc(L, ev->start_mark);
+        st = fgc_fail(L->err, FG_E_PARSE, &at,
+                      "the configuration nests deeper than %d levels; expected a flatter "
+                      "structure",
+                      FGC_MAX_DEPTH);
+    } else {
+        switch (ev->type) {
+        case YAML_ALIAS_EVENT: st = compose_alias(L, ev, out); break;
+        case YAML_SCALAR_EVENT: st = compose_scalar(L, ev, depth, out); break;
+        case YAML_SEQUENCE_START_EVENT: st = compose_sequence(L, ev, depth, out); break;
+        case YAML_MAPPING_START_EVENT: st = compose_mapping(L, ev, depth, out); break;
+        default: {
+            fg_loc at = mark_loc(L, ev->start_mark);
+            st = fgc_fail(L->err, FG_E_INTERNAL, &at, "unexpected YAML event %d", (int)ev->type);
+        }
+        }
+    }
+    yaml_event_delete(ev);
+    return st;
+}
+
+/* ---- documents -------------------------------------------------------------------- */
+
+/* Reads the events of a stream holding at most one document. */
+static fg_status compose_stream(loader *L, fg_node **out) {
+    yaml_event_t ev;
+    fg_status st;
+    if ((st = next_event(L, &ev)) != FG_OK) return st; /* STREAM-START */
+    yaml_event_delete(&ev);
+    if ((st = next_event(L, &ev)) != FG_OK) return st;
+    if (ev.type == YAML_STREAM_END_EVENT) {
+        yaml_event_delete(&ev);
+        fg_loc at = {L->opts->file, 1, 1};
+        if (!L->opts->allow_empty)
+            return fgc_fail(L->err, FG_E_PARSE, &at,
+                            "the configuration is empty; expected a mapping of key: value pairs");
+        fg_node *n = new_node(L, FG_NODE_NULL, L->opts->fixed_loc ? *L->opts->fixed_loc : at);
+        if (n == NULL) return fgc_nomem(L->err, &at);
+        n->s = "";
+        *out = n;
+        return FG_OK;
+    }
+    yaml_event_delete(&ev); /* DOCUMENT-START */
+    if ((st = next_event(L, &ev)) != FG_OK) return st;
+    if ((st = compose(L, &ev, L->opts->depth, out)) != FG_OK) return st;
+    if ((st = next_event(L, &ev)) != FG_OK) return st; /* DOCUMENT-END */
+    yaml_event_delete(&ev);
+    if ((st = next_event(L, &ev)) != FG_OK) return st;
+    if (ev.type != YAML_STREAM_END_EVENT) {
+        fg_loc at = mark_loc(L, ev.start_mark);
+        yaml_event_delete(&ev);
+        return fgc_fail(L->err, FG_E_PARSE, &at,
+                        "expected a single document in the stream, but found another document "
+                        "(remove the '---' separator)");
+    }
+    yaml_event_delete(&ev);
+    return FG_OK;
+}
+
+fg_status fgc_parse_text(fg_config *cfg, const char *text, size_t len,
+                         const fgc_parse_opts *opts, fg_node **out, fg_error *err) {
+    loader L;
+    memset(&L, 0, sizeof L);
+    L.cfg = cfg;
+    L.opts = opts;
+    L.text = text;
+    L.len = len;
+    L.err = err;
+    if (!yaml_parser_initialize(&L.parser)) return fgc_nomem(err, NULL);
+    yaml_parser_set_input_string(&L.parser, (const unsigned char *)text, len);
+    fg_status st = compose_stream(&L, out);
+    yaml_parser_delete(&L.parser);
+    free(L.anchors);
+    return st;
+}
+
+/* ---- public API ------------------------------------------------------------------- */
+
+static fg_status copy_vars(fg_config *cfg, const fg_var *vars, size_t n_vars, fg_error *err) {
+    if (n_vars == 0 || vars == NULL) return FG_OK;
+    if (n_vars > SIZE_MAX / sizeof(fgc_var)) return fgc_nomem(err, NULL);
+    cfg->vars = fgc_alloc(&cfg->arena, n_vars * sizeof(fgc_var));
+    if (cfg->vars == NULL) return fgc_nomem(err, NULL);
+    for (size_t k = 0; k < n_vars; k++) {
+        if (vars[k].name == NULL) continue; /* nothing can refer to it */
+        const char *value = vars[k].yaml_value != NULL ? vars[k].yaml_value : "";
+        fgc_var *v = &cfg->vars[cfg->n_vars];
+        v->name = fgc_strdup(&cfg->arena, vars[k].name);
+        v->len = strlen(value);
+        v->value = fgc_strndup(&cfg->arena, value, v->len);
+        if (v->name == NULL || v->value == NULL) return fgc_nomem(err, NULL);
+        cfg->n_vars++;
+    }
+    return FG_OK;
+}
+
+/* Drops root keys starting with '.': `.define: &x ...` holds anchored nodes that are used
+ * through aliases elsewhere but are not targets themselves. */
+static void drop_dot_keys(fg_node *root) {
+    size_t kept = 0;
+    for (size_t k = 0; k < root->n; k++) {
+        if (root->keys[k][0] == '.') continue;
+        root->keys[kept] = root->keys[k];
+        root->key_locs[kept] = root->key_locs[k];
+        root->items[kept] = root->items[k];
+        kept++;
+    }
+    root->n = kept;
+}
+
+static fg_status parse_config(fg_config *cfg, const char *text, size_t len, const char *name,
+                              const fg_var *vars, size_t n_vars, fg_error *err) {
+    cfg->name = fgc_strdup(&cfg->arena, name != NULL ? name : "<config>");
+    cfg->text = fgc_strndup(&cfg->arena, text != NULL ? text : "", len);
+    cfg->len = len;
+    if (cfg->name == NULL || cfg->text == NULL) return fgc_nomem(err, NULL);
+    fg_status st = copy_vars(cfg, vars, n_vars, err);
+    if (st != FG_OK) return st;
+    fgc_parse_opts o = {cfg->name, NULL, false, true, 0};
+    fg_node *root;
+    if ((st = fgc_parse_text(cfg, cfg->text, len, &o, &root, err)) != FG_OK) return st;
+    if (root->type != FG_NODE_MAP)
+        return fgc_fail(err, FG_E_PARSE, &root->loc,
+                        "the root of the configuration must be a mapping of key: value pairs, "
+                        "found %s",
+                        type_article(root->type));
+    drop_dot_keys(root);
+    if ((st = fgc_check_identities(root, err)) != FG_OK) return st;
+    cfg->root = root;
+    return FG_OK;
+}
+
+static void report(fg_error *dst, const fg_error *src) {
+    if (dst == NULL) return;
+    dst->code = src->code;
+    memcpy(dst->msg, src->msg, sizeof dst->msg);
+}
+
+fg_status fg_config_parse(const char *text, size_t len, const char *name, const fg_var *vars,
+                          size_t n_vars, fg_config **out, fg_error *err) {
+    fg_error e = {0, {0}};
+    if (out != NULL) *out = NULL;
+    if (out == NULL || (text == NULL && len > 0)) {
+        fgc_fail(&e, FG_E_INVALID_ARG, NULL, "fg_config_parse: missing text or output pointer");
+        report(err, &e);
+        return e.code;
+    }
+    fg_config *cfg = calloc(1, sizeof *cfg);
+    if (cfg == NULL) {
+        fgc_nomem(&e, NULL);
+        report(err, &e);
+        return FG_E_NOMEM;
+    }
+    fg_status st = parse_config(cfg, text, len, name, vars, n_vars, &e);
+    if (st != FG_OK) {
+        fg_config_free(cfg);
+        report(err, &e);
+        return st;
+    }
+    *out = cfg;
+    return FG_OK;
+}
+
+/* Reads the whole file; the caller frees *data. */
+static fg_status read_file(const char *path, char **data, size_t *len, fg_error *err) {
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        int e = errno;
+        return fgc_fail(err, e == ENOENT ? FG_E_NOT_FOUND : FG_E_IO, NULL, "%s: cannot open: %s",
+                        path, strerror(e));
+    }
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap);
+    while (buf != NULL) {
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap) break;
+        char *bigger = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+        if (bigger == NULL) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = bigger;
+        cap *= 2;
+    }
+    if (buf == NULL) {
+        fclose(f);
+        return fgc_fail(err, FG_E_NOMEM, NULL, "%s: out of memory while reading", path);
+    }
+    if (ferror(f)) {
+        int e = errno;
+        fclose(f);
+        free(buf);
+        return fgc_fail(err, FG_E_IO, NULL, "%s: cannot read: %s", path, strerror(e));
+    }
+    fclose(f);
+    *data = buf;
+    *len = n;
+    return FG_OK;
+}
+
+fg_status fg_config_load_file(const char *path, const fg_var *vars, size_t n_vars,
+                              fg_config **out, fg_error *err) {
+    fg_error e = {0, {0}};
+    if (out != NULL) *out = NULL;
+    if (path == NULL || out == NULL) {
+        fgc_fail(&e, FG_E_INVALID_ARG, NULL, "fg_config_load_file: missing path or output");
+        report(err, &e);
+        return e.code;
+    }
+    char *data = NULL;
+    size_t len = 0;
+    fg_status st = read_file(path, &data, &len, &e);
+    if (st != FG_OK) {
+        report(err, &e);
+        return st;
+    }
+    st = fg_config_parse(data, len, path, vars, n_vars, out, err);
+    free(data);
+    return st;
+}
+
+void fg_config_free(fg_config *cfg) {
+    if (cfg == NULL) return;
+    fgc_arena_free(&cfg->arena);
+    free(cfg);
+}
+
+fg_node *fg_config_root(const fg_config *cfg) { return cfg != NULL ? cfg->root : NULL; }
+
+const char *fg_config_text(const fg_config *cfg) { return cfg != NULL ? cfg->text : NULL; }

@@ -1,0 +1,12 @@
+/* run.json: how a run was made (command line, versions, machine, BLAS, threads,
+ * plugins, source revision), written into the run directory. */
+#ifndef FG_CORE_ENVIRONMENT_H
+#define FG_CORE_ENVIRONMENT_H
+
+#include "plugin/registry.h"
+#include "run/run.h"
+
+fg_status fg_run_write_environment(const fg_run *run, const fg_registry *registry, int argc,
+                                   char **argv, const char *config_path, fg_error *err);
+
+#endif

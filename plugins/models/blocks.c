@@ -1,0 +1,124 @@
+/* Transformer blocks: a residual attention sub-layer then a residual feed-forward
+ * sub-layer, with the norm before each (pre_norm_block, GPT-2) or after each residual
+ * add (post_norm_block, the original Transformer). Children live in the block's scope as
+ * ln_1, attn, ln_2, ff (so blocks.3.attn.qkv.weight), created in GPT-2's order. */
+#include "lm_internal.h"
+
+#include <string.h>
+
+typedef struct block {
+    const fg_layer_vtbl *vt;
+    const char *who;
+    double dropout; /* on each sub-layer's output, before the residual add */
+    lm_layer ln_1, attn, ln_2, ff;
+} block;
+
+/* x + dropout(f(x_in)): the residual branch shared by both block forms. */
+static fg_status residual(const block *b, fg_graph *g, const lm_layer *f, fg_tensor *x,
+                          fg_tensor *x_in, fg_tensor **out, fg_error *err) {
+    fg_tensor *h = NULL;
+    fg_status st = lm_layer_forward(f, g, x_in, &h, err);
+    if (st != FG_OK) return st;
+    if (b->dropout > 0.0) h = fg_api->op_dropout(g, h, b->dropout);
+    *out = fg_api->op_add(g, x, h);
+    return fg_api->graph_status(g, err);
+}
+
+static fg_status pre_norm_forward(void *self, fg_graph *g, fg_tensor *x, fg_tensor **out,
+                                  fg_error *err) {
+    const block *b = self;
+    fg_tensor *h = NULL;
+    fg_status st;
+    if ((st = lm_layer_forward(&b->ln_1, g, x, &h, err)) != FG_OK) return st;
+    if ((st = residual(b, g, &b->attn, x, h, &x, err)) != FG_OK) return st;
+    if ((st = lm_layer_forward(&b->ln_2, g, x, &h, err)) != FG_OK) return st;
+    if ((st = residual(b, g, &b->ff, x, h, &x, err)) != FG_OK) return st;
+    *out = x;
+    return FG_OK;
+}
+
+static fg_status post_norm_forward(void *self, fg_graph *g, fg_tensor *x, fg_tensor **out,
+                                   fg_error *err) {
+    const block *b = self;
+    fg_tensor *h = NULL;
+    fg_status st;
+    if ((st = residual(b, g, &b->attn, x, x, &h, err)) != FG_OK) return st;
+    if ((st = lm_layer_forward(&b->ln_1, g, h, &x, err)) != FG_OK) return st;
+    if ((st = residual(b, g, &b->ff, x, x, &h, err)) != FG_OK) return st;
+    if ((st = lm_layer_forward(&b->ln_2, g, h, &x, err)) != FG_OK) return st;
+    *out = x;
+    return FG_OK;
+}
+
+/* The children belong to the host (created through partials): only free ourselves. */
+static void block_destroy(void *self) { fg_api->free(self); }
+
+static const fg_layer_vtbl pre_norm_vtbl = {
+    .base = {sizeof(fg_layer_vtbl), FG_KIND_BLOCK, block_destroy},
+    .forward = pre_norm_forward,
+};
+
+static const fg_layer_vtbl post_norm_vtbl = {
+    .base = {sizeof(fg_layer_vtbl), FG_KIND_BLOCK, block_destroy},
+    .forward = post_norm_forward,
+};
+
+static fg_status build_children(block *b, const fg_params *params, const fg_create_args *args,
+                                fg_error *err) {
+    const fg_partial *attn = NULL, *ff = NULL, *norm = NULL;
+    fg_status st;
+    if ((st = lm_param_partial(b->who, params, "attention", &attn, err)) != FG_OK ||
+        (st = lm_param_partial(b->who, params, "feedforward", &ff, err)) != FG_OK ||
+        (st = lm_param_partial(b->who, params, "norm", &norm, err)) != FG_OK ||
+        (st = fg_api->param_float(params, "dropout", &b->dropout, err)) != FG_OK)
+        return st;
+    if (!(b->dropout >= 0.0 && b->dropout < 1.0)) {
+        fg_api->error_set(err, FG_E_RANGE, "%s: dropout %g is not in [0, 1)", b->who,
+                          b->dropout);
+        return FG_E_RANGE;
+    }
+    if ((st = lm_layer_create(b->who, norm, FG_KIND_NORM, "ln_1", args, &b->ln_1, err)) != FG_OK ||
+        (st = lm_layer_create(b->who, attn, FG_KIND_ATTENTION, "attn", args, &b->attn, err)) !=
+            FG_OK ||
+        (st = lm_layer_create(b->who, norm, FG_KIND_NORM, "ln_2", args, &b->ln_2, err)) != FG_OK ||
+        (st = lm_layer_create(b->who, ff, FG_KIND_FEEDFORWARD, "ff", args, &b->ff, err)) != FG_OK)
+        return st;
+    return FG_OK;
+}
+
+static fg_status block_create(const char *who, const fg_layer_vtbl *vt, const fg_params *params,
+                              const fg_create_args *args, void **out, fg_error *err) {
+    if (args == NULL || args->struct_size < sizeof(fg_create_args) || args->scope == NULL ||
+        args->d_model < 1) {
+        fg_api->error_set(err, FG_E_INVALID_ARG,
+                          "%s: must be created by a model (needs a parameter scope and "
+                          "d_model >= 1, got d_model %lld)",
+                          who, (long long)(args != NULL ? args->d_model : 0));
+        return FG_E_INVALID_ARG;
+    }
+    block *b = fg_api->alloc(sizeof(block));
+    if (b == NULL) {
+        fg_api->error_set(err, FG_E_NOMEM, "%s: out of memory", who);
+        return FG_E_NOMEM;
+    }
+    memset(b, 0, sizeof(*b));
+    b->vt = vt;
+    b->who = who;
+    fg_status st = build_children(b, params, args, err);
+    if (st != FG_OK) {
+        block_destroy(b);
+        return st;
+    }
+    *out = b;
+    return FG_OK;
+}
+
+fg_status lm_pre_norm_block_create(const fg_params *params, const fg_create_args *args,
+                                   void **out, fg_error *err) {
+    return block_create("pre_norm_block", &pre_norm_vtbl, params, args, out, err);
+}
+
+fg_status lm_post_norm_block_create(const fg_params *params, const fg_create_args *args,
+                                    void **out, fg_error *err) {
+    return block_create("post_norm_block", &post_norm_vtbl, params, args, out, err);
+}

@@ -1,0 +1,39 @@
+/* Private to the causal_lm plugin: the pieces the model and the blocks share. */
+#ifndef FG_PLUGIN_CAUSAL_LM_INTERNAL_H
+#define FG_PLUGIN_CAUSAL_LM_INTERNAL_H
+
+#include <forgather/plugin.h>
+
+/* A layer built from a partial: the host owns `obj`; we keep its vtable for calls. */
+typedef struct lm_layer {
+    void *obj;
+    const fg_layer_vtbl *vt;
+} lm_layer;
+
+/* Creates a layer of `kind` from `partial` in the child scope `scope_name` of
+ * base->scope, passing the rest of `base` through (layer index, widths, depth). */
+fg_status lm_layer_create(const char *who, const fg_partial *partial, int32_t kind,
+                          const char *scope_name, const fg_create_args *base, lm_layer *out,
+                          fg_error *err);
+
+static inline fg_status lm_layer_forward(const lm_layer *l, fg_graph *g, fg_tensor *x,
+                                         fg_tensor **out, fg_error *err) {
+    return l->vt->forward(l->obj, g, x, out, err);
+}
+
+/* Rewrites err->msg as "<prefix>: <old message>", keeping the code, so an error deep in
+ * a nested layer says where in the model it happened. */
+void lm_error_prefix(fg_error *err, const char *fmt, ...) FG_PRINTF(2, 3);
+
+/* Reads a required (or defaulted) partial parameter; the error names owner and key. */
+fg_status lm_param_partial(const char *who, const fg_params *params, const char *key,
+                           const fg_partial **out, fg_error *err);
+
+fg_status lm_causal_lm_create(const fg_params *params, const fg_create_args *args, void **out,
+                              fg_error *err);
+fg_status lm_pre_norm_block_create(const fg_params *params, const fg_create_args *args,
+                                   void **out, fg_error *err);
+fg_status lm_post_norm_block_create(const fg_params *params, const fg_create_args *args,
+                                    void **out, fg_error *err);
+
+#endif

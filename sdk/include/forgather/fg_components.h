@@ -1,0 +1,81 @@
+/* Object vtables, one per kind. An object is `struct { const <kind>_vtbl *vt; ... }`;
+ * every vtable begins with fg_vtbl_header. Slots are only ever appended. */
+#ifndef FORGATHER_FG_COMPONENTS_H
+#define FORGATHER_FG_COMPONENTS_H
+
+#include "fg_types.h"
+
+FG_BEGIN_DECLS
+
+/* What the owner passes to a factory at creation time, besides the validated config.
+ * Fields that do not apply to a kind are zero/NULL. */
+typedef struct fg_create_args {
+    uint32_t struct_size;
+    int32_t layer_index;          /* layers: index of the block, -1 otherwise */
+    fg_scope *scope;              /* where parameters are created (models, layers) */
+    int64_t d_model;              /* layers: width of the residual stream */
+    int64_t max_seq_len;          /* layers: longest sequence the model accepts */
+    int64_t num_layers;           /* layers: depth of the model (for init scaling) */
+    fg_tensor *const *params;     /* optimizers: the parameters to update */
+    uint64_t n_params;
+    int64_t total_steps;          /* lr schedules: length of training */
+} fg_create_args;
+
+/* attention, feedforward, norm, block, positional, embedding:
+ * x [B, T, d_model] -> *out [B, T, d_model]. Built from host ops on graph g. */
+typedef struct fg_layer_vtbl {
+    fg_vtbl_header base;
+    fg_status (*forward)(void *self, fg_graph *g, fg_tensor *x, fg_tensor **out, fg_error *err);
+} fg_layer_vtbl;
+
+/* A language model: tokens [B, T] int32 -> logits [B, T, vocab]; with targets [B, T]
+ * also the mean cross-entropy loss (a scalar). Either output pointer may be NULL. */
+typedef struct fg_model_vtbl {
+    fg_vtbl_header base;
+    fg_status (*forward)(void *self, fg_graph *g, fg_tensor *tokens, fg_tensor *targets,
+                         fg_tensor **logits, fg_tensor **loss, fg_error *err);
+    int64_t (*vocab_size)(const void *self);
+    int64_t (*max_seq_len)(const void *self);
+} fg_model_vtbl;
+
+/* Updates the parameters it was created with from their gradients.
+ * lr_factor comes from the LR schedule and multiplies every group's base lr. */
+typedef struct fg_optimizer_vtbl {
+    fg_vtbl_header base;
+    fg_status (*step)(void *self, double lr_factor, fg_error *err);
+    double (*base_lr)(const void *self);
+} fg_optimizer_vtbl;
+
+/* Multiplier of the base learning rate at `step` (0-based, before the update). */
+typedef struct fg_lr_schedule_vtbl {
+    fg_vtbl_header base;
+    double (*factor)(const void *self, int64_t step);
+} fg_lr_schedule_vtbl;
+
+typedef struct fg_tokenizer_vtbl {
+    fg_vtbl_header base;
+    int64_t (*vocab_size)(const void *self);
+    /* Writes at most `cap` ids; *n_out is the number the whole text needs. */
+    fg_status (*encode)(const void *self, const char *text, size_t len, int32_t *ids,
+                        size_t cap, size_t *n_out, fg_error *err);
+    /* Writes at most `cap` bytes (NUL-terminated when room); *len_out as above. */
+    fg_status (*decode)(const void *self, const int32_t *ids, size_t n, char *text,
+                        size_t cap, size_t *len_out, fg_error *err);
+} fg_tokenizer_vtbl;
+
+/* A token stream that can be read at any offset. */
+typedef struct fg_dataset_vtbl {
+    fg_vtbl_header base;
+    int64_t (*num_tokens)(const void *self);
+    fg_status (*read)(const void *self, int64_t offset, int64_t n, int32_t *out, fg_error *err);
+} fg_dataset_vtbl;
+
+/* The config's main target. */
+typedef struct fg_trainer_vtbl {
+    fg_vtbl_header base;
+    fg_status (*train)(void *self, fg_run *run, fg_error *err);
+} fg_trainer_vtbl;
+
+FG_END_DECLS
+
+#endif

@@ -1,0 +1,154 @@
+/* The host services a plugin calls: one versioned table, passed at load time.
+ * Slots are only ever appended; check FG_HAS(api, slot) before using a slot newer
+ * than FG_ABI_MINOR 0.
+ *
+ * Ops follow the graph's sticky-error rule: an op returns NULL on failure and records
+ * the first error in the graph; an op given a NULL input returns NULL. So a forward
+ * pass is written straight through and checked once with graph_status(). */
+#ifndef FORGATHER_FG_HOST_API_H
+#define FORGATHER_FG_HOST_API_H
+
+#include "fg_components.h"
+#include "fg_params.h"
+
+FG_BEGIN_DECLS
+
+#define FG_LOG_DEBUG 0
+#define FG_LOG_INFO 1
+#define FG_LOG_WARN 2
+#define FG_LOG_ERROR 3
+
+/* Parameter initializers for param_new. */
+#define FG_INIT_ZEROS 0
+#define FG_INIT_ONES 1
+#define FG_INIT_NORMAL 2   /* N(0, arg^2) */
+#define FG_INIT_UNIFORM 3  /* U(-arg, arg) */
+
+/* graph_backward modes. INPUT computes gradients of everything but parameters (the B
+ * pass of a zero-bubble pipeline); WEIGHT then accumulates parameter gradients (W). */
+#define FG_BACKWARD_INPUT 1
+#define FG_BACKWARD_WEIGHT 2
+#define FG_BACKWARD_FULL 3
+
+/* attention flags */
+#define FG_ATTN_CAUSAL 1u
+
+typedef struct fg_host_api {
+    uint32_t struct_size;
+    uint32_t reserved;
+
+    /* errors and logging */
+    void (*error_set)(fg_error *err, fg_status code, const char *fmt, ...) FG_PRINTF(3, 4);
+    const char *(*status_str)(fg_status code);
+    void (*log)(int32_t level, const char *fmt, ...) FG_PRINTF(2, 3);
+
+    /* memory: 64-byte aligned; accounted by the host */
+    void *(*alloc)(size_t bytes);
+    void (*free)(void *ptr);
+
+    /* validated configuration values (borrowed; valid during create only) */
+    fg_status (*param_bool)(const fg_params *p, const char *key, int32_t *out, fg_error *err);
+    fg_status (*param_int)(const fg_params *p, const char *key, int64_t *out, fg_error *err);
+    fg_status (*param_float)(const fg_params *p, const char *key, double *out, fg_error *err);
+    fg_status (*param_str)(const fg_params *p, const char *key, const char **out, fg_error *err);
+    fg_status (*param_int_list)(const fg_params *p, const char *key, const int64_t **items,
+                                uint64_t *n, fg_error *err);
+    fg_status (*param_float_list)(const fg_params *p, const char *key, const double **items,
+                                  uint64_t *n, fg_error *err);
+    fg_status (*param_map)(const fg_params *p, const char *key, const fg_params **out,
+                           fg_error *err);
+    /* A partial stays valid for the life of the run: plugins may keep it. */
+    fg_status (*param_partial)(const fg_params *p, const char *key, const fg_partial **out,
+                               fg_error *err);
+    /* Builds (singleton: once) and returns a host-owned object of the slot's kind. */
+    fg_status (*param_object)(const fg_params *p, const char *key, void **out, fg_error *err);
+    /* 1 when the key is present in the config or has a default, else 0. */
+    int32_t (*param_present)(const fg_params *p, const char *key);
+
+    /* partials: create an object now; the host owns and destroys it */
+    fg_status (*partial_create)(const fg_partial *partial, const fg_create_args *args,
+                                void **out, fg_error *err);
+    int32_t (*partial_kind)(const fg_partial *partial);
+    const char *(*partial_name)(const fg_partial *partial);
+
+    /* parameters (persistent tensors with gradients), named by scope */
+    fg_status (*scope_child)(fg_scope *parent, const char *name, fg_scope **out, fg_error *err);
+    fg_status (*param_new)(fg_scope *scope, const char *name, int32_t ndim, const int64_t *shape,
+                           int32_t init, double init_arg, fg_tensor **out, fg_error *err);
+    /* All parameters created under the scope and its children, in creation order. */
+    fg_status (*scope_params)(fg_scope *scope, uint64_t *n, fg_tensor *const **params,
+                              fg_error *err);
+    /* The scope the host created for an object of kind MODEL (NULL for others). */
+    fg_scope *(*object_scope)(const void *object);
+
+    /* tensors */
+    int32_t (*tensor_dtype)(const fg_tensor *t);
+    int32_t (*tensor_ndim)(const fg_tensor *t);
+    int64_t (*tensor_dim)(const fg_tensor *t, int32_t axis); /* negative counts from the end */
+    int64_t (*tensor_numel)(const fg_tensor *t);
+    void *(*tensor_data)(fg_tensor *t);
+    float *(*tensor_grad)(fg_tensor *t); /* NULL when it has none */
+    const char *(*tensor_name)(const fg_tensor *t); /* parameters: dotted name; else "" */
+
+    /* graphs: one forward/backward; memory comes from an arena reused across steps */
+    fg_status (*graph_new)(fg_graph **out, fg_error *err);
+    void (*graph_free)(fg_graph *g);
+    void (*graph_reset)(fg_graph *g);        /* drops the tape and all activations */
+    void (*graph_set_training)(fg_graph *g, int32_t training); /* 0: no tape, no dropout */
+    void (*graph_set_seed)(fg_graph *g, uint64_t seed);         /* for dropout */
+    fg_status (*graph_status)(const fg_graph *g, fg_error *err); /* the sticky error */
+    /* root_grad NULL: root must be a scalar and its gradient is 1. */
+    fg_status (*graph_backward)(fg_graph *g, fg_tensor *root, fg_tensor *root_grad,
+                                int32_t mode, fg_error *err);
+    fg_tensor *(*tensor_new)(fg_graph *g, int32_t dtype, int32_t ndim, const int64_t *shape);
+
+    /* ops (see the sticky-error rule above); shapes are checked */
+    fg_tensor *(*op_embedding)(fg_graph *g, fg_tensor *ids, fg_tensor *table);
+    fg_tensor *(*op_linear)(fg_graph *g, fg_tensor *x, fg_tensor *w, fg_tensor *bias);
+    fg_tensor *(*op_add)(fg_graph *g, fg_tensor *a, fg_tensor *b);
+    fg_tensor *(*op_mul)(fg_graph *g, fg_tensor *a, fg_tensor *b);
+    fg_tensor *(*op_scale)(fg_graph *g, fg_tensor *a, double s);
+    fg_tensor *(*op_layernorm)(fg_graph *g, fg_tensor *x, fg_tensor *w, fg_tensor *bias, double eps);
+    fg_tensor *(*op_rmsnorm)(fg_graph *g, fg_tensor *x, fg_tensor *w, double eps);
+    fg_tensor *(*op_gelu)(fg_graph *g, fg_tensor *x);
+    fg_tensor *(*op_silu)(fg_graph *g, fg_tensor *x);
+    fg_tensor *(*op_relu)(fg_graph *g, fg_tensor *x);
+    fg_tensor *(*op_softmax)(fg_graph *g, fg_tensor *x);
+    /* qkv [B, T, 3*C] (q, k, v concatenated) -> [B, T, C], heads of C/num_heads */
+    fg_tensor *(*op_attention_qkv)(fg_graph *g, fg_tensor *qkv, int32_t num_heads, uint32_t flags);
+    fg_tensor *(*op_cross_entropy)(fg_graph *g, fg_tensor *logits, fg_tensor *targets);
+    fg_tensor *(*op_reshape)(fg_graph *g, fg_tensor *x, int32_t ndim, const int64_t *shape);
+    fg_tensor *(*op_dropout)(fg_graph *g, fg_tensor *x, double p);
+
+    /* parameter-list helpers, threaded by the host */
+    void (*params_zero_grad)(uint64_t n, fg_tensor *const *params);
+    /* Global L2 norm of all gradients; scales them to max_norm when above it (> 0). */
+    double (*params_clip_grad_norm)(uint64_t n, fg_tensor *const *params, double max_norm);
+
+    /* runs */
+    const char *(*run_dir)(const fg_run *run);
+    uint64_t (*run_seed)(const fg_run *run);
+    int32_t (*run_interrupted)(const fg_run *run); /* 1 after SIGINT/SIGTERM */
+    /* Appends one record {step, key: value, ...} to trainer_logs.json. */
+    fg_status (*run_log)(fg_run *run, int64_t step, uint32_t n, const char *const *keys,
+                         const double *values, fg_error *err);
+    fg_status (*save_safetensors)(const char *path, uint64_t n, fg_tensor *const *tensors,
+                                  fg_error *err);
+    double (*now)(void);                          /* monotonic seconds */
+    uint64_t (*rng_next)(uint64_t *state);        /* splitmix64 step */
+    /* A relative path is taken relative to the directory of the config file. */
+    fg_status (*resolve_path)(const char *path, char *out, size_t cap, fg_error *err);
+    /* Threads the host runs ops with (OpenMP and BLAS agree on it). */
+    int32_t (*num_threads)(void);
+} fg_host_api;
+
+typedef struct fg_host_info {
+    uint32_t struct_size;
+    uint16_t abi_major, abi_minor;   /* offset 4: frozen forever */
+    const fg_host_api *api;
+    const char *host_version;
+} fg_host_info;
+
+FG_END_DECLS
+
+#endif

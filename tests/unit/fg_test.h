@@ -1,0 +1,34 @@
+/* A minimal test harness: CHECK records a failure and goes on; fg_test_finish prints
+ * the summary line and returns the exit code. */
+#ifndef FG_TEST_H
+#define FG_TEST_H
+
+#include <stdio.h>
+
+extern int fg_test_failures;
+extern int fg_test_checks;
+
+#define CHECK(cond)                                                                       \
+    do {                                                                                  \
+        fg_test_checks++;                                                                 \
+        if (!(cond)) {                                                                    \
+            fg_test_failures++;                                                           \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);      \
+        }                                                                                 \
+    } while (0)
+
+#define CHECK_MSG(cond, ...)                                                              \
+    do {                                                                                  \
+        fg_test_checks++;                                                                 \
+        if (!(cond)) {                                                                    \
+            fg_test_failures++;                                                           \
+            fprintf(stderr, "%s:%d: CHECK failed: %s: ", __FILE__, __LINE__, #cond);      \
+            fprintf(stderr, __VA_ARGS__);                                                 \
+            fputc('\n', stderr);                                                          \
+        }                                                                                 \
+    } while (0)
+
+/* Prints "<name>: N passed, M failed" and returns 0 when nothing failed. */
+int fg_test_finish(const char *name);
+
+#endif
