@@ -437,6 +437,17 @@ fg_status fg_objects_build(fg_objects *o, const char *key, int32_t kind, void **
     return st;
 }
 
+fg_status fg_objects_partial(fg_objects *o, const char *key, int32_t kind, const fg_partial **out,
+                             fg_error *err) {
+    fg_node *n = fg_node_get(fg_config_root(o->config), key);
+    if (n == NULL || n->ctor != FG_CTOR_PARTIAL)
+        return fg_error_set(err, FG_E_NOT_FOUND, "the config has no '%s: !partial:NAME' entry", key);
+    fg_partial *b;
+    fg_status st = bind_node(o, n, key, kind, &b, err);
+    if (st == FG_OK) *out = b;
+    return st;
+}
+
 /* ---- parameter scopes ---- */
 
 typedef struct fg_param_store {

@@ -46,6 +46,9 @@ fg_status fg_objects_validate(fg_objects *objs, fg_error *err);
 /* Constructs the root entry `key` (e.g. "main"), which must make an object of `kind`. */
 fg_status fg_objects_build(fg_objects *objs, const char *key, int32_t kind, void **out,
                            fg_error *err);
+/* The root entry `key`, a !partial:NAME of `kind`, bound and validated but not called. */
+fg_status fg_objects_partial(fg_objects *objs, const char *key, int32_t kind,
+                             const fg_partial **out, fg_error *err);
 /* Destroys every constructed object (reverse order) and frees the graph. */
 void fg_objects_free(fg_objects *objs);
 

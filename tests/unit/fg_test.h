@@ -32,3 +32,16 @@ extern int fg_test_checks;
 int fg_test_finish(const char *name);
 
 #endif
+
+/* A config loaded against the plugins on FG_PLUGIN_PATH (set by CTest), validated. */
+#include "config/objects.h"
+typedef struct fg_test_env {
+    fg_registry registry;
+    fg_config *config;
+    fg_objects *objects;
+    fg_error err;
+} fg_test_env;
+
+/* Returns 0 on success; on failure the message is in env->err. */
+int fg_test_env_load(fg_test_env *env, const char *yaml);
+void fg_test_env_free(fg_test_env *env);
