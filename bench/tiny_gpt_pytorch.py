@@ -126,7 +126,7 @@ def main():
             start = time.perf_counter()
         ix = torch.randint(0, data.numel() - a.seq_len - 1, (a.batch, 1), generator=gen)
         window = data[ix + offsets]  # (B, T+1)
-        x, y = window[:, :-1], window[:, 1:]
+        x, y = window[:, :-1].contiguous(), window[:, 1:].contiguous()
         loss = model(x, y)
         opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -1,0 +1,143 @@
+"""AdamW plugin vs an independent NumPy reference (and torch.optim.AdamW when torch is
+importable), plus the closed-form first step.
+
+The plugin runs through tests/tools/fg_optimizer_probe on fixed parameters and gradients.
+The reference below is written from the algorithm in torch.optim.AdamW's documentation
+(decoupled weight decay p *= 1 - lr*wd, bias-corrected moments, eps added after
+sqrt(v_hat)), computed in float64. The plugin computes in float32, so the tolerance is
+1e-6 absolute + 1e-5 relative on parameter values of order 1.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+BUILD = os.environ.get("FG_BUILD_DIR", "build")
+PROBE = os.path.join(BUILD, "bin", "fg_optimizer_probe")
+ATOL, RTOL = 1e-6, 1e-5
+failures = 0
+checks = 0
+
+
+def check(cond, msg):
+    global failures, checks
+    checks += 1
+    if not cond:
+        failures += 1
+        print("FAIL:", msg)
+
+
+def run_probe(optimizer_yaml, params, grads, factors):
+    with tempfile.TemporaryDirectory() as d:
+        cfg = os.path.join(d, "opt.yaml")
+        inp = os.path.join(d, "input.json")
+        with open(cfg, "w") as f:
+            f.write("optimizer: " + optimizer_yaml + "\n")
+        with open(inp, "w") as f:
+            json.dump({
+                "params": [{"name": f"p{i}", "data": p.tolist()} for i, p in enumerate(params)],
+                "grads": [[g.tolist() for g in step] for step in grads],
+                "lr_factors": factors,
+            }, f)
+        out = subprocess.run([PROBE, cfg, inp], capture_output=True, text=True)
+        if out.returncode != 0:
+            raise SystemExit(f"probe failed: {out.stderr}")
+        return [[np.array(v) for v in step] for step in json.loads(out.stdout)["steps"]]
+
+
+def adamw_reference(params, grads, factors, lr, betas, eps, wd, amsgrad):
+    b1, b2 = betas
+    p = [x.astype(np.float64).copy() for x in params]
+    m = [np.zeros_like(x) for x in p]
+    v = [np.zeros_like(x) for x in p]
+    vmax = [np.zeros_like(x) for x in p]
+    history = []
+    for t, (step_grads, factor) in enumerate(zip(grads, factors), start=1):
+        lr_t = lr * factor
+        for i, g in enumerate(step_grads):
+            g = g.astype(np.float64)
+            p[i] *= 1 - lr_t * wd
+            m[i] = b1 * m[i] + (1 - b1) * g
+            v[i] = b2 * v[i] + (1 - b2) * g * g
+            second = v[i]
+            if amsgrad:
+                vmax[i] = np.maximum(vmax[i], v[i])
+                second = vmax[i]
+            m_hat = m[i] / (1 - b1 ** t)
+            denom = np.sqrt(second) / np.sqrt(1 - b2 ** t) + eps
+            p[i] -= lr_t * m_hat / denom
+        history.append([x.copy() for x in p])
+    return history
+
+
+def torch_reference(params, grads, factors, lr, betas, eps, wd, amsgrad):
+    import torch
+    ps = [torch.nn.Parameter(torch.tensor(x, dtype=torch.float64)) for x in params]
+    opt = torch.optim.AdamW(ps, lr=lr, betas=betas, eps=eps, weight_decay=wd, amsgrad=amsgrad)
+    history = []
+    for step_grads, factor in zip(grads, factors):
+        for group in opt.param_groups:
+            group["lr"] = lr * factor
+        for p, g in zip(ps, step_grads):
+            p.grad = torch.tensor(g, dtype=torch.float64)
+        opt.step()
+        history.append([p.detach().numpy().copy() for p in ps])
+    return history
+
+
+def compare(name, got, want):
+    worst = 0.0
+    for s, (gs, ws) in enumerate(zip(got, want)):
+        for i, (g, w) in enumerate(zip(gs, ws)):
+            err = np.abs(g - w)
+            worst = max(worst, float(err.max()))
+            check(np.all(err <= ATOL + RTOL * np.abs(w)),
+                  f"{name}: step {s + 1} param {i}: max error {err.max():.3e}")
+    print(f"  {name}: max |plugin - reference| = {worst:.2e}")
+
+
+def main():
+    rng = np.random.default_rng(0)
+    params = [rng.standard_normal(7).astype(np.float32), rng.standard_normal(12).astype(np.float32)]
+    steps = 6
+    grads = [[rng.standard_normal(p.shape).astype(np.float32) * 0.1 for p in params] for _ in range(steps)]
+    # grads of very different scales and a zero, to exercise eps
+    grads[2][0][:3] = [1e-7, 0.0, 50.0]
+    factors = [1.0, 0.5, 0.25, 1.0, 0.8, 0.1]
+    try:
+        import torch  # noqa: F401
+        have_torch = True
+    except ImportError:
+        have_torch = False
+
+    for amsgrad in (False, True):
+        lr, betas, eps, wd = 1e-2, (0.9, 0.95), 1e-8, 0.1
+        yaml = (f"!partial:adamw {{ lr: {lr}, betas: [{betas[0]}, {betas[1]}], eps: {eps}, "
+                f"weight_decay: {wd}, amsgrad: {'true' if amsgrad else 'false'} }}")
+        got = run_probe(yaml, params, grads, factors)
+        compare(f"numpy amsgrad={amsgrad}", got,
+                adamw_reference(params, grads, factors, lr, betas, eps, wd, amsgrad))
+        if have_torch:
+            compare(f"torch amsgrad={amsgrad}", got,
+                    torch_reference(params, grads, factors, lr, betas, eps, wd, amsgrad))
+
+    # Closed form of step 1: m_hat = g and sqrt(v_hat) = |g|, so
+    # p1 = p0 * (1 - lr*wd) - lr * g / (|g| + eps), whatever the betas.
+    lr, wd, eps = 3e-3, 0.05, 1e-8
+    got = run_probe(f"!partial:adamw {{ lr: {lr}, betas: [0.8, 0.99], eps: {eps}, weight_decay: {wd} }}",
+                    params, grads[:1], [1.0])
+    for p0, g, p1 in zip(params, grads[0], got[0]):
+        p0, g = p0.astype(np.float64), g.astype(np.float64)
+        want = p0 * (1 - lr * wd) - lr * g / (np.abs(g) + eps)
+        err = np.abs(p1 - want)
+        check(np.all(err <= ATOL + RTOL * np.abs(want)), f"step-1 identity: max error {err.max():.3e}")
+    print(f"  step-1 closed form holds (tolerance {ATOL} + {RTOL}*|p|)")
+    print(f"test_adamw_numpy: {checks - failures} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

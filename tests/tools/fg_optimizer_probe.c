@@ -1,0 +1,117 @@
+/* Runs an optimizer plugin on given parameters and gradients, for tests that compare
+ * it with an independent reference (tests/py/test_adamw_numpy.py).
+ *
+ *   fg_optimizer_probe CONFIG.yaml INPUT.json
+ *
+ * CONFIG has a root entry `optimizer: !partial:NAME {...}`. INPUT is
+ *   {"params": [{"name": "w", "data": [...]}, ...],
+ *    "grads": [[[...per param...], ...] per step], "lr_factors": [1.0, ...]}
+ * Prints {"steps": [[[param values after step 1], ...], ...]} to stdout. */
+#include "config/objects.h"
+#include "host/host_api.h"
+#include "tensor/tensor.h"
+#include "threads/threads.h"
+
+#include <cjson/cJSON.h>
+#include <forgather/fg_components.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *read_file(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) n = 0;
+    if (buf) buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static int fail(const char *what, const char *msg) {
+    fprintf(stderr, "fg_optimizer_probe: %s: %s\n", what, msg);
+    return 1;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 3) return fail("usage", "fg_optimizer_probe CONFIG.yaml INPUT.json");
+    fg_threads_init(1);
+    char *input_text = read_file(argv[2]);
+    cJSON *input = input_text ? cJSON_Parse(input_text) : NULL;
+    if (input == NULL) return fail(argv[2], "cannot read JSON");
+    cJSON *jparams = cJSON_GetObjectItem(input, "params");
+    cJSON *jgrads = cJSON_GetObjectItem(input, "grads");
+    cJSON *jfactors = cJSON_GetObjectItem(input, "lr_factors");
+    int n = cJSON_GetArraySize(jparams), steps = cJSON_GetArraySize(jgrads);
+
+    fg_tensor **params = calloc((size_t)n, sizeof *params);
+    for (int i = 0; i < n; i++) {
+        cJSON *jp = cJSON_GetArrayItem(jparams, i);
+        cJSON *data = cJSON_GetObjectItem(jp, "data");
+        int64_t len = cJSON_GetArraySize(data);
+        fg_tensor *t = calloc(1, sizeof *t);
+        fg_tensor_set_shape(t, 1, &len);
+        t->dtype = FG_DTYPE_F32;
+        t->flags = FG_T_PARAM | FG_T_NEEDS_GRAD;
+        t->name = cJSON_GetObjectItem(jp, "name")->valuestring;
+        t->data = calloc((size_t)len, sizeof(float));
+        t->grad = calloc((size_t)len, sizeof(float));
+        for (int64_t k = 0; k < len; k++) fg_f32(t)[k] = (float)cJSON_GetArrayItem(data, (int)k)->valuedouble;
+        params[i] = t;
+    }
+
+    fg_error err = {0};
+    fg_registry registry;
+    fg_config *cfg = NULL;
+    fg_objects *objs = NULL;
+    const fg_partial *partial = NULL;
+    void *opt = NULL;
+    fg_create_args args = {.struct_size = sizeof args, .layer_index = -1, .params = params, .n_params = (uint64_t)n};
+    if (fg_registry_init(&registry, NULL, 0, &err) != FG_OK || fg_registry_load_all(&registry, &err) != FG_OK ||
+        fg_config_load_file(argv[1], NULL, 0, &cfg, &err) != FG_OK ||
+        fg_objects_create(&registry, cfg, &objs, &err) != FG_OK || fg_objects_validate(objs, &err) != FG_OK ||
+        fg_objects_partial(objs, "optimizer", FG_KIND_OPTIMIZER, &partial, &err) != FG_OK ||
+        fg_objects_construct(partial, &args, &opt, &err) != FG_OK)
+        return fail(argv[1], err.msg);
+    const fg_optimizer_vtbl *vt = *(const fg_optimizer_vtbl *const *)opt;
+
+    cJSON *out = cJSON_CreateObject();
+    cJSON *jsteps = cJSON_AddArrayToObject(out, "steps");
+    for (int s = 0; s < steps; s++) {
+        cJSON *step_grads = cJSON_GetArrayItem(jgrads, s);
+        for (int i = 0; i < n; i++) {
+            cJSON *g = cJSON_GetArrayItem(step_grads, i);
+            for (int64_t k = 0; k < params[i]->numel; k++)
+                params[i]->grad[k] = (float)cJSON_GetArrayItem(g, (int)k)->valuedouble;
+        }
+        double factor = jfactors ? cJSON_GetArrayItem(jfactors, s)->valuedouble : 1.0;
+        if (vt->step(opt, factor, &err) != FG_OK) return fail("step", err.msg);
+        cJSON *snapshot = cJSON_CreateArray();
+        for (int i = 0; i < n; i++) {
+            cJSON *vals = cJSON_CreateArray();
+            for (int64_t k = 0; k < params[i]->numel; k++)
+                cJSON_AddItemToArray(vals, cJSON_CreateNumber(fg_f32(params[i])[k]));
+            cJSON_AddItemToArray(snapshot, vals);
+        }
+        cJSON_AddItemToArray(jsteps, snapshot);
+    }
+    char *text = cJSON_PrintUnformatted(out);
+    printf("%s\n", text);
+    free(text);
+    cJSON_Delete(out);
+    fg_objects_free(objs);
+    fg_config_free(cfg);
+    fg_registry_free(&registry);
+    for (int i = 0; i < n; i++) {
+        free(params[i]->data);
+        free(params[i]->grad);
+        free(params[i]);
+    }
+    free(params);
+    cJSON_Delete(input);
+    free(input_text);
+    return 0;
+}
