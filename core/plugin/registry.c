@@ -258,6 +258,14 @@ fg_status fg_registry_resolve(const fg_registry *r, const char *ref, const fg_fa
         }
         char pname[128];
         snprintf(pname, sizeof pname, "%.*s", (int)plen, plugin_name);
+        for (size_t i = 0; i < r->n_failures; i++) {
+            char *stem = stem_of(r->failures[i].path);
+            int same = stem != NULL && strcmp(stem, pname) == 0;
+            free(stem);
+            if (same)
+                return fg_error_set(err, FG_E_NOT_FOUND, "plugin '%s' could not be loaded: %s", pname,
+                                    r->failures[i].reason);
+        }
         list_factories(r, pname, avail, sizeof avail);
         append_failures(r, avail, sizeof avail);
         return fg_error_set(err, FG_E_NOT_FOUND, "no factory '%s' in plugin '%s'; available: %s", dot + 1,
