@@ -86,14 +86,14 @@ static fg_status create_params(multihead *a, const fg_create_args *args, int32_t
     if ((st = fg_api->param_new(args->scope, "proj.weight", 2, s_proj_w, FG_INIT_NORMAL, proj_std,
                                 &a->w_proj, err)) != FG_OK)
         return st;
-    if (bias && (st = fg_api->param_new(args->scope, "proj.bias", 1, s_proj_b, FG_INIT_ZEROS,
-                                        0.0, &a->b_proj, err)) != FG_OK)
+    if (bias && (st = fg_api->param_new(args->scope, "proj.bias", 1, s_proj_b, FG_INIT_ZEROS, 0.0,
+                                        &a->b_proj, err)) != FG_OK)
         return st;
     return FG_OK;
 }
 
-static fg_status multihead_create(const fg_params *params, const fg_create_args *args,
-                                  void **out, fg_error *err) {
+static fg_status multihead_create(const fg_params *params, const fg_create_args *args, void **out,
+                                  fg_error *err) {
     if (args == NULL || args->struct_size < sizeof(fg_create_args) || args->scope == NULL ||
         args->d_model < 1) {
         fg_api->error_set(err, FG_E_INVALID_ARG,
@@ -124,8 +124,11 @@ static fg_status multihead_create(const fg_params *params, const fg_create_args 
 static const fg_param_spec multihead_spec[] = {
     FG_SPEC_REQ_INT("num_heads", 1, 65536, "number of attention heads; must divide d_model"),
     FG_SPEC_BOOL("bias", "true", "add biases to the qkv and output projections"),
-    FG_SPEC_FLOAT("dropout", "0.0", 0, 1, "dropout on the attention output before the residual add, in [0, 1)"),
-    FG_SPEC_FLOAT("init_std", "0.02", 0, INFINITY, "std of the normal init of the weights; the output projection uses init_std/sqrt(2*num_layers)"),
+    FG_SPEC_FLOAT("dropout", "0.0", 0, 1,
+                  "dropout on the attention output before the residual add, in [0, 1)"),
+    FG_SPEC_FLOAT("init_std", "0.02", 0, INFINITY,
+                  "std of the normal init of the weights; the output projection uses "
+                  "init_std/sqrt(2*num_layers)"),
 };
 
 static const fg_factory_desc factories[] = {

@@ -10,21 +10,22 @@ typedef struct byte_tokenizer {
 
 static int64_t bt_vocab_size(const void *self) { return 256; }
 
-static fg_status bt_encode(const void *self, const char *text, size_t len, int32_t *ids,
-                           size_t cap, size_t *n_out, fg_error *err) {
+static fg_status bt_encode(const void *self, const char *text, size_t len, int32_t *ids, size_t cap,
+                           size_t *n_out, fg_error *err) {
     if (text == NULL && len > 0) {
         fg_api->error_set(err, FG_E_INVALID_ARG, "byte_tokenizer: encode given NULL text");
         return FG_E_INVALID_ARG;
     }
     const unsigned char *bytes = (const unsigned char *)text;
     const size_t n = ids == NULL ? 0 : (cap < len ? cap : len);
-    for (size_t i = 0; i < n; i++) ids[i] = (int32_t)bytes[i];
+    for (size_t i = 0; i < n; i++)
+        ids[i] = (int32_t)bytes[i];
     if (n_out != NULL) *n_out = len;
     return FG_OK;
 }
 
-static fg_status bt_decode(const void *self, const int32_t *ids, size_t n, char *text,
-                           size_t cap, size_t *len_out, fg_error *err) {
+static fg_status bt_decode(const void *self, const int32_t *ids, size_t n, char *text, size_t cap,
+                           size_t *len_out, fg_error *err) {
     if (ids == NULL && n > 0) {
         fg_api->error_set(err, FG_E_INVALID_ARG, "byte_tokenizer: decode given NULL ids");
         return FG_E_INVALID_ARG;
@@ -41,7 +42,8 @@ static fg_status bt_decode(const void *self, const int32_t *ids, size_t n, char 
     }
     if (text != NULL && cap > 0) {
         const size_t w = n < cap ? n : cap;
-        for (size_t i = 0; i < w; i++) text[i] = (char)(unsigned char)ids[i];
+        for (size_t i = 0; i < w; i++)
+            text[i] = (char)(unsigned char)ids[i];
         if (w < cap) text[w] = '\0';
     }
     if (len_out != NULL) *len_out = n;
@@ -76,4 +78,5 @@ static const fg_factory_desc factories[] = {
                         bt_create),
 };
 
-FG_PLUGIN_DEFINE("byte_tokenizer", "0.1.0", "Byte-level tokenizer (vocabulary 256)", "MIT", factories)
+FG_PLUGIN_DEFINE("byte_tokenizer", "0.1.0", "Byte-level tokenizer (vocabulary 256)", "MIT",
+                 factories)

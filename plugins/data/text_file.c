@@ -22,8 +22,7 @@ typedef struct text_file {
 
 static int64_t tf_num_tokens(const void *self) { return ((const text_file *)self)->n_tokens; }
 
-static fg_status tf_read(const void *self, int64_t offset, int64_t n, int32_t *out,
-                         fg_error *err) {
+static fg_status tf_read(const void *self, int64_t offset, int64_t n, int32_t *out, fg_error *err) {
     const text_file *d = self;
     if (offset < 0 || n < 0 || offset > d->n_tokens || n > d->n_tokens - offset) {
         fg_api->error_set(err, FG_E_RANGE,
@@ -125,7 +124,8 @@ static fg_status encode_all(text_file *d, void *tok_obj, const char *text, size_
     }
     fg_api->error_set(err, FG_E_INTERNAL,
                       "text_file: the tokenizer asked for a different token count on each "
-                      "pass over '%s'", d->path);
+                      "pass over '%s'",
+                      d->path);
     return FG_E_INTERNAL;
 }
 
@@ -220,10 +220,15 @@ static fg_status tf_create(const fg_params *params, const fg_create_args *args, 
 static const char *const split_choices[] = {"all", "train", "validation", NULL};
 
 static const fg_param_spec tf_spec[] = {
-    FG_SPEC_REQ_STR("path", "the text file; a relative path is taken from the config file's directory"),
-    FG_SPEC_OBJECT("tokenizer", FG_KIND_TOKENIZER, 1, "the tokenizer that turns the text into token ids"),
-    FG_SPEC_STR("split", "all", split_choices, "all: every token; train: the first (1 - validation_fraction); validation: the rest"),
-    FG_SPEC_FLOAT("validation_fraction", "0.1", 0, 1, "share of the tokens, from the end, held out as the validation split; in (0, 1)"),
+    FG_SPEC_REQ_STR("path",
+                    "the text file; a relative path is taken from the config file's directory"),
+    FG_SPEC_OBJECT("tokenizer", FG_KIND_TOKENIZER, 1,
+                   "the tokenizer that turns the text into token ids"),
+    FG_SPEC_STR(
+        "split", "all", split_choices,
+        "all: every token; train: the first (1 - validation_fraction); validation: the rest"),
+    FG_SPEC_FLOAT("validation_fraction", "0.1", 0, 1,
+                  "share of the tokens, from the end, held out as the validation split; in (0, 1)"),
 };
 
 static const fg_factory_desc factories[] = {

@@ -99,17 +99,17 @@ static fg_status create_params(mlp *m, const fg_create_args *args, const mlp_con
     const double proj_std = cfg->init_std / sqrt(2.0 * (double)L);
     const int64_t s_fc_w[2] = {H, C}, s_fc_b[1] = {H}, s_proj_w[2] = {C, H}, s_proj_b[1] = {C};
     fg_status st;
-    if ((st = fg_api->param_new(args->scope, "fc.weight", 2, s_fc_w, FG_INIT_NORMAL,
-                                cfg->init_std, &m->w_fc, err)) != FG_OK)
+    if ((st = fg_api->param_new(args->scope, "fc.weight", 2, s_fc_w, FG_INIT_NORMAL, cfg->init_std,
+                                &m->w_fc, err)) != FG_OK)
         return st;
-    if (cfg->bias && (st = fg_api->param_new(args->scope, "fc.bias", 1, s_fc_b, FG_INIT_ZEROS,
-                                             0.0, &m->b_fc, err)) != FG_OK)
+    if (cfg->bias && (st = fg_api->param_new(args->scope, "fc.bias", 1, s_fc_b, FG_INIT_ZEROS, 0.0,
+                                             &m->b_fc, err)) != FG_OK)
         return st;
-    if ((st = fg_api->param_new(args->scope, "proj.weight", 2, s_proj_w, FG_INIT_NORMAL,
-                                proj_std, &m->w_proj, err)) != FG_OK)
+    if ((st = fg_api->param_new(args->scope, "proj.weight", 2, s_proj_w, FG_INIT_NORMAL, proj_std,
+                                &m->w_proj, err)) != FG_OK)
         return st;
-    if (cfg->bias && (st = fg_api->param_new(args->scope, "proj.bias", 1, s_proj_b,
-                                             FG_INIT_ZEROS, 0.0, &m->b_proj, err)) != FG_OK)
+    if (cfg->bias && (st = fg_api->param_new(args->scope, "proj.bias", 1, s_proj_b, FG_INIT_ZEROS,
+                                             0.0, &m->b_proj, err)) != FG_OK)
         return st;
     return FG_OK;
 }
@@ -143,12 +143,17 @@ static fg_status mlp_create(const fg_params *params, const fg_create_args *args,
 }
 
 static const fg_param_spec mlp_spec[] = {
-    FG_SPEC_INT("hidden_mult", "4", 1, 1024, "hidden width as a multiple of d_model (used when d_hidden is 0)"),
+    FG_SPEC_INT("hidden_mult", "4", 1, 1024,
+                "hidden width as a multiple of d_model (used when d_hidden is 0)"),
     FG_SPEC_INT("d_hidden", "0", 0, 1e9, "hidden width; 0 means hidden_mult * d_model"),
-    FG_SPEC_STR("activation", "gelu", activation_names, "activation between the two projections (gelu is the tanh approximation)"),
+    FG_SPEC_STR("activation", "gelu", activation_names,
+                "activation between the two projections (gelu is the tanh approximation)"),
     FG_SPEC_BOOL("bias", "true", "add biases to both projections"),
-    FG_SPEC_FLOAT("dropout", "0.0", 0, 1, "dropout on the output before the residual add, in [0, 1)"),
-    FG_SPEC_FLOAT("init_std", "0.02", 0, INFINITY, "std of the normal init of the weights; the output projection uses init_std/sqrt(2*num_layers)"),
+    FG_SPEC_FLOAT("dropout", "0.0", 0, 1,
+                  "dropout on the output before the residual add, in [0, 1)"),
+    FG_SPEC_FLOAT("init_std", "0.02", 0, INFINITY,
+                  "std of the normal init of the weights; the output projection uses "
+                  "init_std/sqrt(2*num_layers)"),
 };
 
 static const fg_factory_desc factories[] = {

@@ -26,8 +26,7 @@ static fg_status finish(fg_graph *g, fg_tensor *y, const char *who, fg_tensor **
 static fg_status layernorm_forward(void *self, fg_graph *g, fg_tensor *x, fg_tensor **out,
                                    fg_error *err) {
     const norm *n = self;
-    return finish(g, fg_api->op_layernorm(g, x, n->weight, n->bias, n->eps), "layernorm", out,
-                  err);
+    return finish(g, fg_api->op_layernorm(g, x, n->weight, n->bias, n->eps), "layernorm", out, err);
 }
 
 static fg_status rmsnorm_forward(void *self, fg_graph *g, fg_tensor *x, fg_tensor **out,
@@ -73,8 +72,7 @@ static fg_status norm_new(const char *who, const fg_layer_vtbl *vt, const fg_par
         st = FG_E_RANGE;
     }
     if (st == FG_OK)
-        st = fg_api->param_new(args->scope, "weight", 1, shape, FG_INIT_ONES, 0.0, &n->weight,
-                               err);
+        st = fg_api->param_new(args->scope, "weight", 1, shape, FG_INIT_ONES, 0.0, &n->weight, err);
     if (st != FG_OK) {
         norm_destroy(n);
         return st;
@@ -83,8 +81,8 @@ static fg_status norm_new(const char *who, const fg_layer_vtbl *vt, const fg_par
     return FG_OK;
 }
 
-static fg_status layernorm_create(const fg_params *params, const fg_create_args *args,
-                                  void **out, fg_error *err) {
+static fg_status layernorm_create(const fg_params *params, const fg_create_args *args, void **out,
+                                  fg_error *err) {
     norm *n = NULL;
     int32_t bias = 1;
     fg_status st = norm_new("layernorm", &layernorm_vtbl, params, args, &n, err);
@@ -102,8 +100,8 @@ static fg_status layernorm_create(const fg_params *params, const fg_create_args 
     return FG_OK;
 }
 
-static fg_status rmsnorm_create(const fg_params *params, const fg_create_args *args,
-                                void **out, fg_error *err) {
+static fg_status rmsnorm_create(const fg_params *params, const fg_create_args *args, void **out,
+                                fg_error *err) {
     norm *n = NULL;
     fg_status st = norm_new("rmsnorm", &rmsnorm_vtbl, params, args, &n, err);
     if (st != FG_OK) return st;
@@ -130,8 +128,8 @@ static const fg_factory_desc factories[] = {
      layernorm_aliases, NULL},
     {sizeof(fg_factory_desc), FG_KIND_NORM, "rmsnorm",
      "RMSNorm over d_model: x / sqrt(mean(x^2) + eps) * weight.", rmsnorm_spec,
-     (uint32_t)(sizeof(rmsnorm_spec) / sizeof(rmsnorm_spec[0])), 0, rmsnorm_create,
-     rmsnorm_aliases, NULL},
+     (uint32_t)(sizeof(rmsnorm_spec) / sizeof(rmsnorm_spec[0])), 0, rmsnorm_create, rmsnorm_aliases,
+     NULL},
 };
 
 FG_PLUGIN_DEFINE("norms", "0.1.0", "Normalisation layers: layernorm and rmsnorm", "MIT", factories)

@@ -73,8 +73,7 @@ static fg_status build_children(block *b, const fg_params *params, const fg_crea
         (st = fg_api->param_float(params, "dropout", &b->dropout, err)) != FG_OK)
         return st;
     if (!(b->dropout >= 0.0 && b->dropout < 1.0)) {
-        fg_api->error_set(err, FG_E_RANGE, "%s: dropout %g is not in [0, 1)", b->who,
-                          b->dropout);
+        fg_api->error_set(err, FG_E_RANGE, "%s: dropout %g is not in [0, 1)", b->who, b->dropout);
         return FG_E_RANGE;
     }
     if ((st = lm_layer_create(b->who, norm, FG_KIND_NORM, "ln_1", args, &b->ln_1, err)) != FG_OK ||
@@ -113,12 +112,12 @@ static fg_status block_create(const char *who, const fg_layer_vtbl *vt, const fg
     return FG_OK;
 }
 
-fg_status lm_pre_norm_block_create(const fg_params *params, const fg_create_args *args,
-                                   void **out, fg_error *err) {
+fg_status lm_pre_norm_block_create(const fg_params *params, const fg_create_args *args, void **out,
+                                   fg_error *err) {
     return block_create("pre_norm_block", &pre_norm_vtbl, params, args, out, err);
 }
 
-fg_status lm_post_norm_block_create(const fg_params *params, const fg_create_args *args,
-                                    void **out, fg_error *err) {
+fg_status lm_post_norm_block_create(const fg_params *params, const fg_create_args *args, void **out,
+                                    fg_error *err) {
     return block_create("post_norm_block", &post_norm_vtbl, params, args, out, err);
 }

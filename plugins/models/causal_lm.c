@@ -10,18 +10,28 @@ static const fg_param_spec causal_lm_spec[] = {
     FG_SPEC_REQ_INT("d_model", 1, 1e6, "width of the residual stream"),
     FG_SPEC_REQ_INT("num_layers", 1, 1e5, "number of blocks"),
     FG_SPEC_REQ_INT("max_seq_len", 1, 1e7, "longest sequence the model accepts (rows of wpe)"),
-    FG_SPEC_PARTIAL("block", FG_KIND_BLOCK, 1, "the block to stack; created once per layer with its layer index"),
-    {"final_norm", FG_PARAM_PARTIAL, FG_KIND_NORM, 0, 0, "!partial:layernorm {}", 1, 0, "norm applied after the last block", NULL, NULL},
-    FG_SPEC_STR("positional", "learned", positional_choices, "learned: add a learned position embedding wpe; none: no positional input (e.g. rotary attention)"),
-    FG_SPEC_BOOL("tie_embeddings", "true", "share the output projection with the token embedding wte"),
-    FG_SPEC_FLOAT("init_std", "0.02", 0, INFINITY, "std of the normal init of the embeddings (and lm_head when untied)"),
+    FG_SPEC_PARTIAL("block", FG_KIND_BLOCK, 1,
+                    "the block to stack; created once per layer with its layer index"),
+    {"final_norm", FG_PARAM_PARTIAL, FG_KIND_NORM, 0, 0, "!partial:layernorm {}", 1, 0,
+     "norm applied after the last block", NULL, NULL},
+    FG_SPEC_STR("positional", "learned", positional_choices,
+                "learned: add a learned position embedding wpe; none: no positional input (e.g. "
+                "rotary attention)"),
+    FG_SPEC_BOOL("tie_embeddings", "true",
+                 "share the output projection with the token embedding wte"),
+    FG_SPEC_FLOAT("init_std", "0.02", 0, INFINITY,
+                  "std of the normal init of the embeddings (and lm_head when untied)"),
 };
 
 static const fg_param_spec block_spec[] = {
-    FG_SPEC_PARTIAL("attention", FG_KIND_ATTENTION, 1, "the attention sub-layer (child scope 'attn')"),
-    FG_SPEC_PARTIAL("feedforward", FG_KIND_FEEDFORWARD, 1, "the feed-forward sub-layer (child scope 'ff')"),
-    {"norm", FG_PARAM_PARTIAL, FG_KIND_NORM, 0, 0, "!partial:layernorm {}", 1, 0, "the norm, created twice (child scopes 'ln_1', 'ln_2')", NULL, NULL},
-    FG_SPEC_FLOAT("dropout", "0.0", 0, 1, "dropout on each sub-layer's output before the residual add, in [0, 1)"),
+    FG_SPEC_PARTIAL("attention", FG_KIND_ATTENTION, 1,
+                    "the attention sub-layer (child scope 'attn')"),
+    FG_SPEC_PARTIAL("feedforward", FG_KIND_FEEDFORWARD, 1,
+                    "the feed-forward sub-layer (child scope 'ff')"),
+    {"norm", FG_PARAM_PARTIAL, FG_KIND_NORM, 0, 0, "!partial:layernorm {}", 1, 0,
+     "the norm, created twice (child scopes 'ln_1', 'ln_2')", NULL, NULL},
+    FG_SPEC_FLOAT("dropout", "0.0", 0, 1,
+                  "dropout on each sub-layer's output before the residual add, in [0, 1)"),
 };
 
 static const fg_factory_desc factories[] = {
@@ -39,4 +49,5 @@ static const fg_factory_desc factories[] = {
                block_spec, lm_post_norm_block_create),
 };
 
-FG_PLUGIN_DEFINE("causal_lm", "0.1.0", "Causal language model and transformer blocks", "MIT", factories)
+FG_PLUGIN_DEFINE("causal_lm", "0.1.0", "Causal language model and transformer blocks", "MIT",
+                 factories)

@@ -17,8 +17,7 @@ void lm_error_prefix(fg_error *err, const char *fmt, ...) {
     /* Copy first: error_set writes into the buffer we would be reading from. */
     memcpy(old, err->msg, sizeof(old));
     old[sizeof(old) - 1] = '\0';
-    fg_api->error_set(err, err->code != FG_OK ? err->code : FG_E_INTERNAL, "%s: %s", prefix,
-                      old);
+    fg_api->error_set(err, err->code != FG_OK ? err->code : FG_E_INTERNAL, "%s: %s", prefix, old);
 }
 
 fg_status lm_param_partial(const char *who, const fg_params *params, const char *key,
@@ -51,8 +50,8 @@ fg_status lm_layer_create(const char *who, const fg_partial *partial, int32_t ki
     if (vt == NULL || vt->base.kind != kind || vt->base.struct_size < sizeof(fg_layer_vtbl) ||
         vt->forward == NULL) {
         fg_api->error_set(err, FG_E_TYPE,
-                          "%s: %s from factory '%s' is not a layer of kind %d with a forward",
-                          who, scope_name, fg_api->partial_name(partial), (int)kind);
+                          "%s: %s from factory '%s' is not a layer of kind %d with a forward", who,
+                          scope_name, fg_api->partial_name(partial), (int)kind);
         return FG_E_TYPE;
     }
     out->obj = obj;

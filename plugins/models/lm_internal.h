@@ -31,9 +31,9 @@ fg_status lm_param_partial(const char *who, const fg_params *params, const char 
 
 fg_status lm_causal_lm_create(const fg_params *params, const fg_create_args *args, void **out,
                               fg_error *err);
-fg_status lm_pre_norm_block_create(const fg_params *params, const fg_create_args *args,
-                                   void **out, fg_error *err);
-fg_status lm_post_norm_block_create(const fg_params *params, const fg_create_args *args,
-                                    void **out, fg_error *err);
+fg_status lm_pre_norm_block_create(const fg_params *params, const fg_create_args *args, void **out,
+                                   fg_error *err);
+fg_status lm_post_norm_block_create(const fg_params *params, const fg_create_args *args, void **out,
+                                    fg_error *err);
 
 #endif

@@ -43,14 +43,15 @@ static fg_status check_inputs(const causal_lm *m, fg_tensor *tokens, fg_tensor *
                               fg_error *err) {
     if (tokens == NULL || fg_api->tensor_dtype(tokens) != FG_DTYPE_I32 ||
         fg_api->tensor_ndim(tokens) != 2) {
-        fg_api->error_set(err, FG_E_INVALID_ARG, "causal_lm: tokens must be an int32 [B, T] tensor");
+        fg_api->error_set(err, FG_E_INVALID_ARG,
+                          "causal_lm: tokens must be an int32 [B, T] tensor");
         return FG_E_INVALID_ARG;
     }
     const int64_t B = fg_api->tensor_dim(tokens, 0), T = fg_api->tensor_dim(tokens, 1);
     if (T > m->max_seq_len) {
         fg_api->error_set(err, FG_E_RANGE,
-                          "causal_lm: sequence length %lld exceeds max_seq_len %lld",
-                          (long long)T, (long long)m->max_seq_len);
+                          "causal_lm: sequence length %lld exceeds max_seq_len %lld", (long long)T,
+                          (long long)m->max_seq_len);
         return FG_E_RANGE;
     }
     if (B < 1 || T < 1) {
@@ -81,7 +82,8 @@ static fg_tensor *embed(const causal_lm *m, fg_graph *g, fg_tensor *tokens) {
     int32_t *p = pos != NULL ? fg_api->tensor_data(pos) : NULL;
     if (p == NULL) return NULL; /* tensor_new recorded the failure in the graph */
     for (int64_t b = 0; b < B; b++)
-        for (int64_t t = 0; t < T; t++) p[b * T + t] = (int32_t)t;
+        for (int64_t t = 0; t < T; t++)
+            p[b * T + t] = (int32_t)t;
     return fg_api->op_add(g, x, fg_api->op_embedding(g, pos, m->wpe));
 }
 
@@ -141,8 +143,7 @@ typedef struct lm_config {
     double init_std;
 } lm_config;
 
-static fg_status read_config(causal_lm *m, const fg_params *params, lm_config *cfg,
-                             fg_error *err) {
+static fg_status read_config(causal_lm *m, const fg_params *params, lm_config *cfg, fg_error *err) {
     const char *positional = NULL;
     fg_status st;
     if ((st = fg_api->param_int(params, "vocab_size", &m->vocab_size, err)) != FG_OK ||
@@ -156,13 +157,13 @@ static fg_status read_config(causal_lm *m, const fg_params *params, lm_config *c
         (st = fg_api->param_bool(params, "tie_embeddings", &m->tied, err)) != FG_OK ||
         (st = fg_api->param_float(params, "init_std", &cfg->init_std, err)) != FG_OK)
         return st;
-    if (m->vocab_size < 2 || m->vocab_size > INT32_MAX || m->d_model < 1 ||
-        m->num_layers < 1 || m->max_seq_len < 1 || m->max_seq_len > INT32_MAX) {
+    if (m->vocab_size < 2 || m->vocab_size > INT32_MAX || m->d_model < 1 || m->num_layers < 1 ||
+        m->max_seq_len < 1 || m->max_seq_len > INT32_MAX) {
         fg_api->error_set(err, FG_E_RANGE,
                           "causal_lm: need vocab_size >= 2, d_model >= 1, num_layers >= 1, "
                           "max_seq_len >= 1; got %lld, %lld, %lld, %lld",
-                          (long long)m->vocab_size, (long long)m->d_model,
-                          (long long)m->num_layers, (long long)m->max_seq_len);
+                          (long long)m->vocab_size, (long long)m->d_model, (long long)m->num_layers,
+                          (long long)m->max_seq_len);
         return FG_E_RANGE;
     }
     if (positional == NULL ||
@@ -209,8 +210,8 @@ static fg_status build(causal_lm *m, fg_scope *scope, const lm_config *cfg, fg_e
             return st;
     }
     args.layer_index = -1; /* the final norm belongs to no block */
-    if ((st = lm_layer_create("causal_lm", cfg->final_norm, FG_KIND_NORM, "ln_f", &args,
-                              &m->ln_f, err)) != FG_OK)
+    if ((st = lm_layer_create("causal_lm", cfg->final_norm, FG_KIND_NORM, "ln_f", &args, &m->ln_f,
+                              err)) != FG_OK)
         return st;
     if (!m->tied && (st = fg_api->param_new(scope, "lm_head.weight", 2, s_wte, FG_INIT_NORMAL,
                                             cfg->init_std, &m->lm_head, err)) != FG_OK)

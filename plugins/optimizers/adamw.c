@@ -53,8 +53,8 @@ static void adamw_update(const adamw *o, adamw_param *pp, float *p, const float 
     int nth = fg_api->num_threads(); /* the host's thread budget, shared with its ops */
     if (nth < 1) nth = 1;
 
-    /* Elementwise and independent, so the thread count never changes the result; the
-     * `if` keeps tiny tensors (biases, norms) from paying for a parallel region. */
+        /* Elementwise and independent, so the thread count never changes the result; the
+         * `if` keeps tiny tensors (biases, norms) from paying for a parallel region. */
 #pragma omp parallel for schedule(static) num_threads(nth) if (n >= 16384)
     for (int64_t i = 0; i < n; i++) {
         float pi = p[i];
@@ -122,8 +122,7 @@ static fg_status read_params(adamw *o, const fg_params *params, fg_error *err) {
     const double *betas = NULL;
     uint64_t n_betas = 0;
     if ((st = fg_api->param_float(params, "lr", &o->lr, err)) != FG_OK) return st;
-    if ((st = fg_api->param_float_list(params, "betas", &betas, &n_betas, err)) != FG_OK)
-        return st;
+    if ((st = fg_api->param_float_list(params, "betas", &betas, &n_betas, err)) != FG_OK) return st;
     if ((st = fg_api->param_float(params, "eps", &o->eps, err)) != FG_OK) return st;
     if ((st = fg_api->param_float(params, "weight_decay", &o->weight_decay, err)) != FG_OK)
         return st;
@@ -233,10 +232,15 @@ static fg_status adamw_create(const fg_params *params, const fg_create_args *arg
 }
 
 static const fg_param_spec adamw_spec[] = {
-    FG_SPEC_FLOAT("lr", "1.0e-3", 0, INFINITY, "base learning rate (> 0); the LR schedule multiplies it"),
-    {"betas", FG_PARAM_FLOAT_LIST, 0, 0, 0, "[0.9, 0.999]", 0, 1, "[beta1, beta2]: decay rates of the first and second moment estimates, each in [0, 1)", NULL, NULL},
-    FG_SPEC_FLOAT("eps", "1.0e-8", 0, INFINITY, "added to the bias-corrected sqrt of the second moment (> 0)"),
-    FG_SPEC_FLOAT("weight_decay", "0.01", 0, INFINITY, "decoupled weight decay: p *= 1 - lr*weight_decay before each update"),
+    FG_SPEC_FLOAT("lr", "1.0e-3", 0, INFINITY,
+                  "base learning rate (> 0); the LR schedule multiplies it"),
+    {"betas", FG_PARAM_FLOAT_LIST, 0, 0, 0, "[0.9, 0.999]", 0, 1,
+     "[beta1, beta2]: decay rates of the first and second moment estimates, each in [0, 1)", NULL,
+     NULL},
+    FG_SPEC_FLOAT("eps", "1.0e-8", 0, INFINITY,
+                  "added to the bias-corrected sqrt of the second moment (> 0)"),
+    FG_SPEC_FLOAT("weight_decay", "0.01", 0, INFINITY,
+                  "decoupled weight decay: p *= 1 - lr*weight_decay before each update"),
     FG_SPEC_BOOL("amsgrad", "false", "use the running maximum of the second moment (AMSGrad)"),
 };
 

@@ -10,9 +10,9 @@
 typedef struct lr_schedule {
     const fg_lr_schedule_vtbl *vt;
     int64_t warmup_steps;
-    int64_t total_steps;  /* cosine only */
-    double min_lr_ratio;  /* cosine only */
-    double cycles;        /* cosine only */
+    int64_t total_steps; /* cosine only */
+    double min_lr_ratio; /* cosine only */
+    double cycles;       /* cosine only */
 } lr_schedule;
 
 static void schedule_destroy(void *self) { fg_api->free(self); }
@@ -62,8 +62,8 @@ static fg_status schedule_new(const fg_lr_schedule_vtbl *vt, lr_schedule **out, 
     return FG_OK;
 }
 
-static fg_status constant_create(const fg_params *params, const fg_create_args *args,
-                                 void **out, fg_error *err) {
+static fg_status constant_create(const fg_params *params, const fg_create_args *args, void **out,
+                                 fg_error *err) {
     lr_schedule *s = NULL;
     fg_status st = schedule_new(&constant_vtbl, &s, err);
     if (st != FG_OK) return st;
@@ -104,11 +104,14 @@ static const fg_param_spec constant_spec[] = {
 
 static const fg_param_spec cosine_spec[] = {
     FG_SPEC_INT("warmup_steps", "0", 0, 1e15, "steps of linear warmup from 0 to the base lr"),
-    FG_SPEC_FLOAT("min_lr_ratio", "0.0", 0, 1, "floor of the multiplier after warmup, as a fraction of the base lr"),
-    FG_SPEC_FLOAT("cycles", "0.5", 0, 1e6, "number of cosine waves over the decay (0.5: one half-wave down to the floor)"),
+    FG_SPEC_FLOAT("min_lr_ratio", "0.0", 0, 1,
+                  "floor of the multiplier after warmup, as a fraction of the base lr"),
+    FG_SPEC_FLOAT("cycles", "0.5", 0, 1e6,
+                  "number of cosine waves over the decay (0.5: one half-wave down to the floor)"),
 };
 
-static const char *const constant_aliases[] = {"transformers:get_constant_schedule_with_warmup", NULL};
+static const char *const constant_aliases[] = {"transformers:get_constant_schedule_with_warmup",
+                                               NULL};
 static const char *const cosine_aliases[] = {"transformers:get_cosine_schedule_with_warmup", NULL};
 
 static const fg_factory_desc factories[] = {
@@ -124,4 +127,5 @@ static const fg_factory_desc factories[] = {
      cosine_aliases, NULL},
 };
 
-FG_PLUGIN_DEFINE("lr_schedules", "0.1.0", "Learning-rate schedules: constant and cosine with warmup", "MIT", factories)
+FG_PLUGIN_DEFINE("lr_schedules", "0.1.0",
+                 "Learning-rate schedules: constant and cosine with warmup", "MIT", factories)

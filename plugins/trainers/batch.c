@@ -31,8 +31,7 @@ fg_status batch_fill(simple_trainer *t, fg_graph *g, void *ds, const fg_dataset_
     return FG_OK;
 }
 
-fg_status loss_value(fg_tensor *loss, int64_t step, const char *phase, double *out,
-                     fg_error *err) {
+fg_status loss_value(fg_tensor *loss, int64_t step, const char *phase, double *out, fg_error *err) {
     const float *v = NULL;
     if (loss != NULL && fg_api->tensor_dtype(loss) == FG_DTYPE_F32 &&
         fg_api->tensor_numel(loss) >= 1)

@@ -18,7 +18,8 @@ fg_status eval_loss(simple_trainer *t, int64_t T, int64_t step, double *out, fg_
     for (int64_t k = 0; k < n_batches; k++) {
         fg_api->graph_reset(t->g);
         fg_api->graph_set_training(t->g, 0); /* no tape, no dropout */
-        for (int64_t b = 0; b < B; b++) t->offsets[b] = spaced_offset(k * B + b, windows, span);
+        for (int64_t b = 0; b < B; b++)
+            t->offsets[b] = spaced_offset(k * B + b, windows, span);
         fg_tensor *x = NULL, *y = NULL, *loss = NULL;
         fg_status st = batch_fill(t, t->g, t->eval_ds, t->eval_vt, t->offsets, B, T, &x, &y, err);
         if (st != FG_OK) return st;

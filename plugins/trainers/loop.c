@@ -25,20 +25,6 @@ typedef struct run_state {
     int64_t window_steps;
 } run_state;
 
-/* Fetches and checks an object's vtable: its kind and that it has the slots we call. */
-static fg_status object_vt(void *obj, int32_t kind, uint32_t min_size, const char *key,
-                           const void **vt, fg_error *err) {
-    const fg_vtbl_header *h = obj != NULL ? *(const fg_vtbl_header *const *)obj : NULL;
-    if (h == NULL || h->kind != kind || h->struct_size < min_size) {
-        fg_api->error_set(err, FG_E_TYPE,
-                          "simple: '%s' is not an object of kind %d with a complete vtable", key,
-                          (int)kind);
-        return FG_E_TYPE;
-    }
-    *vt = h;
-    return FG_OK;
-}
-
 static fg_status make_optimizer(run_state *s, fg_error *err) {
     simple_trainer *t = s->t;
     fg_scope *scope = fg_api->object_scope(t->model);
@@ -57,8 +43,8 @@ static fg_status make_optimizer(run_state *s, fg_error *err) {
     args.n_params = s->n_params;
     if ((st = fg_api->partial_create(t->optimizer, &args, &s->opt, err)) != FG_OK) return st;
     const void *vt = NULL;
-    if ((st = object_vt(s->opt, FG_KIND_OPTIMIZER, sizeof(fg_optimizer_vtbl), "optimizer", &vt,
-                        err)) != FG_OK)
+    if ((st = trainer_object_vt(s->opt, FG_KIND_OPTIMIZER, sizeof(fg_optimizer_vtbl), "optimizer",
+                                &vt, err)) != FG_OK)
         return st;
     s->opt_vt = vt;
     if (t->lr_scheduler == NULL) return FG_OK;
@@ -67,8 +53,8 @@ static fg_status make_optimizer(run_state *s, fg_error *err) {
     args.layer_index = -1;
     args.total_steps = t->a.max_steps;
     if ((st = fg_api->partial_create(t->lr_scheduler, &args, &s->sched, err)) != FG_OK) return st;
-    if ((st = object_vt(s->sched, FG_KIND_LR_SCHEDULE, sizeof(fg_lr_schedule_vtbl),
-                        "lr_scheduler", &vt, err)) != FG_OK)
+    if ((st = trainer_object_vt(s->sched, FG_KIND_LR_SCHEDULE, sizeof(fg_lr_schedule_vtbl),
+                                "lr_scheduler", &vt, err)) != FG_OK)
         return st;
     s->sched_vt = vt;
     return FG_OK;
@@ -81,7 +67,8 @@ static fg_status prepare(run_state *s, fg_error *err) {
     s->B = t->a.batch_size;
     s->T = t->a.seq_len > 0 ? t->a.seq_len : max_T;
     if (s->T < 1 || s->T > max_T) {
-        fg_api->error_set(err, FG_E_RANGE, "simple: seq_len %lld exceeds the model's max_seq_len %lld",
+        fg_api->error_set(err, FG_E_RANGE,
+                          "simple: seq_len %lld exceeds the model's max_seq_len %lld",
                           (long long)s->T, (long long)max_T);
         return FG_E_RANGE;
     }
@@ -117,8 +104,8 @@ static fg_status prepare(run_state *s, fg_error *err) {
 }
 
 /* One optimizer update; *loss is the batch loss before the update. */
-static fg_status train_step(run_state *s, int64_t step, double *loss, double *grad_norm,
-                            double *lr, fg_error *err) {
+static fg_status train_step(run_state *s, int64_t step, double *loss, double *grad_norm, double *lr,
+                            fg_error *err) {
     simple_trainer *t = s->t;
     fg_graph *g = t->g;
     fg_api->graph_reset(g);
@@ -149,15 +136,19 @@ static fg_status train_step(run_state *s, int64_t step, double *loss, double *gr
     return FG_OK;
 }
 
-static fg_status log_step(run_state *s, int64_t step, double grad_norm, double lr,
-                          fg_error *err) {
+static fg_status log_step(run_state *s, int64_t step, double grad_norm, double lr, fg_error *err) {
     simple_trainer *t = s->t;
     const double tokens = (double)(s->B * s->T);
     const double loss = s->loss_sum / (double)s->window_steps; /* mean since the last log */
-    const double tok_s = s->window_time > 0.0 ? tokens * (double)s->window_steps / s->window_time : 0.0;
+    const double tok_s =
+        s->window_time > 0.0 ? tokens * (double)s->window_steps / s->window_time : 0.0;
     const double eta = s->step_time_total / (double)step * (double)(t->a.max_steps - step);
     const char *const keys[] = {"loss", "lr", "grad_norm", "tokens_per_s", "elapsed_s", "epoch"};
-    const double values[] = {loss, lr, grad_norm, tok_s, fg_api->now() - s->t_start,
+    const double values[] = {loss,
+                             lr,
+                             grad_norm,
+                             tok_s,
+                             fg_api->now() - s->t_start,
                              tokens * (double)step / (double)s->train_tokens};
     fg_status st = fg_api->run_log(s->run, step, 6, keys, values, err);
     if (st != FG_OK) return st;

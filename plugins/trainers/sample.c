@@ -21,7 +21,8 @@ static int32_t draw(const float *logits, int64_t n, double temperature, uint64_t
     if (!(temperature > 0.0)) return (int32_t)best;
     const double mx = logits[best];
     double total = 0.0;
-    for (int64_t i = 0; i < n; i++) total += exp(((double)logits[i] - mx) / temperature);
+    for (int64_t i = 0; i < n; i++)
+        total += exp(((double)logits[i] - mx) / temperature);
     double u = uniform01(rng) * total, acc = 0.0;
     for (int64_t i = 0; i < n; i++) {
         acc += exp(((double)logits[i] - mx) / temperature);
@@ -99,7 +100,8 @@ static fg_status encode_prompt(simple_trainer *t, int64_t vocab, int32_t **ctx, 
         if (buf[i] < 0 || buf[i] >= vocab) {
             fg_api->error_set(err, FG_E_RANGE,
                               "simple: sample_prompt token %d is outside the model's vocabulary "
-                              "of %lld", (int)buf[i], (long long)vocab);
+                              "of %lld",
+                              (int)buf[i], (long long)vocab);
             fg_api->free(buf);
             return FG_E_RANGE;
         }

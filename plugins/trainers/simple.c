@@ -22,6 +22,19 @@ static const fg_trainer_vtbl trainer_vtbl = {
     .train = trainer_train,
 };
 
+fg_status trainer_object_vt(void *obj, int32_t kind, uint32_t min_size, const char *key,
+                            const void **vt, fg_error *err) {
+    const fg_vtbl_header *h = obj != NULL ? *(const fg_vtbl_header *const *)obj : NULL;
+    if (h == NULL || h->kind != kind || h->struct_size < min_size) {
+        fg_api->error_set(err, FG_E_TYPE,
+                          "simple: '%s' is not an object of kind %d with a complete vtable", key,
+                          (int)kind);
+        return FG_E_TYPE;
+    }
+    *vt = h;
+    return FG_OK;
+}
+
 /* Builds (through the host) the object under `key` and checks its vtable. `optional`
  * leaves *obj NULL when the key is absent. */
 static fg_status get_object(const fg_params *params, const char *key, int32_t kind,
@@ -32,22 +45,14 @@ static fg_status get_object(const fg_params *params, const char *key, int32_t ki
     if (optional && !fg_api->param_present(params, key)) return FG_OK;
     fg_status st = fg_api->param_object(params, key, obj, err);
     if (st != FG_OK) return st;
-    const fg_vtbl_header *h = *obj != NULL ? *(const fg_vtbl_header *const *)*obj : NULL;
-    if (h == NULL || h->kind != kind || h->struct_size < min_vt_size) {
-        fg_api->error_set(err, FG_E_TYPE,
-                          "simple: '%s' is not an object of kind %d with a complete vtable", key,
-                          (int)kind);
-        return FG_E_TYPE;
-    }
-    *vt = h;
-    return FG_OK;
+    return trainer_object_vt(*obj, kind, min_vt_size, key, vt, err);
 }
 
 static fg_status read_objects(simple_trainer *t, const fg_params *params, fg_error *err) {
     const void *vt = NULL;
     fg_status st;
-    if ((st = get_object(params, "model", FG_KIND_MODEL, sizeof(fg_model_vtbl), 0, &t->model,
-                         &vt, err)) != FG_OK)
+    if ((st = get_object(params, "model", FG_KIND_MODEL, sizeof(fg_model_vtbl), 0, &t->model, &vt,
+                         err)) != FG_OK)
         return st;
     t->model_vt = vt;
     if ((st = get_object(params, "tokenizer", FG_KIND_TOKENIZER, sizeof(fg_tokenizer_vtbl), 1,
@@ -120,7 +125,8 @@ static fg_status read_args(trainer_args *a, const fg_params *params, fg_error *e
 static fg_status check_seq_len(const simple_trainer *t, fg_error *err) {
     const int64_t max_T = t->model_vt->max_seq_len(t->model);
     if (t->a.seq_len > max_T) {
-        fg_api->error_set(err, FG_E_RANGE, "simple: seq_len %lld exceeds the model's max_seq_len %lld",
+        fg_api->error_set(err, FG_E_RANGE,
+                          "simple: seq_len %lld exceeds the model's max_seq_len %lld",
                           (long long)t->a.seq_len, (long long)max_T);
         return FG_E_RANGE;
     }
@@ -151,26 +157,39 @@ static const fg_param_spec args_fields[] = {
     FG_SPEC_INT("batch_size", "8", 1, 1e6, "sequences per step"),
     FG_SPEC_INT("seq_len", "0", 0, 1e7, "tokens per sequence; 0 = the model's max_seq_len"),
     FG_SPEC_INT("max_steps", "1000", 1, 1e15, "optimizer updates to run"),
-    FG_SPEC_INT("eval_steps", "100", 0, 1e15, "validate every this many steps; 0 = only at the end"),
-    FG_SPEC_INT("eval_batches", "16", 0, 1e6, "batches per validation (fixed, evenly spaced windows); 0 = no validation"),
-    FG_SPEC_INT("logging_steps", "10", 0, 1e15, "log (trainer_logs.json and the progress line) every this many steps; 0 = never"),
-    FG_SPEC_FLOAT("max_grad_norm", "1.0", 0, INFINITY, "clip the global gradient L2 norm to this; 0 = no clipping"),
-    FG_SPEC_INT("seed", "42", 0, 9007199254740992.0, "seed of the batch sampler, dropout and the closing sample"),
-    FG_SPEC_INT("sample_tokens", "200", 0, 1e6, "tokens to generate after training (needs a tokenizer); 0 = no sample"),
-    FG_SPEC_STR("sample_prompt", "\"\"", NULL, "text the sample continues; empty = start from a newline"),
+    FG_SPEC_INT("eval_steps", "100", 0, 1e15,
+                "validate every this many steps; 0 = only at the end"),
+    FG_SPEC_INT("eval_batches", "16", 0, 1e6,
+                "batches per validation (fixed, evenly spaced windows); 0 = no validation"),
+    FG_SPEC_INT("logging_steps", "10", 0, 1e15,
+                "log (trainer_logs.json and the progress line) every this many steps; 0 = never"),
+    FG_SPEC_FLOAT("max_grad_norm", "1.0", 0, INFINITY,
+                  "clip the global gradient L2 norm to this; 0 = no clipping"),
+    FG_SPEC_INT("seed", "42", 0, 9007199254740992.0,
+                "seed of the batch sampler, dropout and the closing sample"),
+    FG_SPEC_INT("sample_tokens", "200", 0, 1e6,
+                "tokens to generate after training (needs a tokenizer); 0 = no sample"),
+    FG_SPEC_STR("sample_prompt", "\"\"", NULL,
+                "text the sample continues; empty = start from a newline"),
     FG_SPEC_FLOAT("temperature", "0.8", 0, 100, "sampling temperature; 0 = greedy"),
-    FG_SPEC_BOOL("save_model", "true", "write <run_dir>/model.safetensors at the end (and when interrupted)"),
+    FG_SPEC_BOOL("save_model", "true",
+                 "write <run_dir>/model.safetensors at the end (and when interrupted)"),
 };
 
 static const fg_param_spec trainer_spec[] = {
     FG_SPEC_OBJECT("model", FG_KIND_MODEL, 1, "the model to train"),
-    FG_SPEC_OBJECT("tokenizer", FG_KIND_TOKENIZER, 0, "encodes sample_prompt and decodes the sample"),
-    FG_SPEC_OBJECT("train_dataset", FG_KIND_DATASET, 1, "token stream that training windows are drawn from at random"),
+    FG_SPEC_OBJECT("tokenizer", FG_KIND_TOKENIZER, 0,
+                   "encodes sample_prompt and decodes the sample"),
+    FG_SPEC_OBJECT("train_dataset", FG_KIND_DATASET, 1,
+                   "token stream that training windows are drawn from at random"),
     FG_SPEC_OBJECT("eval_dataset", FG_KIND_DATASET, 0, "token stream for the validation loss"),
-    FG_SPEC_PARTIAL("optimizer", FG_KIND_OPTIMIZER, 1, "optimizer, created with the model's parameters"),
-    FG_SPEC_PARTIAL("lr_scheduler", FG_KIND_LR_SCHEDULE, 0, "multiplier of the base lr per step, created with total_steps = max_steps; none = constant"),
-    {"args", FG_PARAM_MAP, 0, 0, (uint32_t)(sizeof(args_fields) / sizeof(args_fields[0])), "{}",
-     1, 0, "training settings", NULL, args_fields},
+    FG_SPEC_PARTIAL("optimizer", FG_KIND_OPTIMIZER, 1,
+                    "optimizer, created with the model's parameters"),
+    FG_SPEC_PARTIAL("lr_scheduler", FG_KIND_LR_SCHEDULE, 0,
+                    "multiplier of the base lr per step, created with total_steps = max_steps; "
+                    "none = constant"),
+    {"args", FG_PARAM_MAP, 0, 0, (uint32_t)(sizeof(args_fields) / sizeof(args_fields[0])), "{}", 1,
+     0, "training settings", NULL, args_fields},
 };
 
 static const fg_factory_desc factories[] = {

@@ -33,6 +33,11 @@ typedef struct simple_trainer {
     int64_t *offsets; /* batch_size window offsets of the batch being built */
 } simple_trainer;
 
+/* Checks that `obj` (from the config slot `key`) has a vtable of `kind` holding at
+ * least min_size bytes of slots, and returns it. */
+fg_status trainer_object_vt(void *obj, int32_t kind, uint32_t min_size, const char *key,
+                            const void **vt, fg_error *err);
+
 /* Progress on stderr: one line rewritten in place on a terminal, else one per update. */
 typedef struct progress {
     int tty;
@@ -51,8 +56,7 @@ fg_status batch_fill(simple_trainer *t, fg_graph *g, void *ds, const fg_dataset_
                      fg_tensor **targets, fg_error *err);
 
 /* Reads the scalar loss as a double; FG_E_NUMERIC when not finite. */
-fg_status loss_value(fg_tensor *loss, int64_t step, const char *phase, double *out,
-                     fg_error *err);
+fg_status loss_value(fg_tensor *loss, int64_t step, const char *phase, double *out, fg_error *err);
 
 /* Mean loss over eval_batches batches at fixed, evenly spaced offsets. */
 fg_status eval_loss(simple_trainer *t, int64_t T, int64_t step, double *out, fg_error *err);
