@@ -47,6 +47,18 @@ fg_status fg_registry_init(fg_registry *r, const char *const *extra_dirs, size_t
         free(copy);
     }
     bad |= add_dir(r, FG_INSTALL_PLUGIN_DIR);
+    /* Beside the core library (<libdir>/forgather/plugins): an installed tree still
+     * finds its plugins after being moved to another prefix. */
+    Dl_info self;
+    if (dladdr((void *)fg_registry_init, &self) != 0 && self.dli_fname != NULL) {
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof dir, "%s", self.dli_fname);
+        char *slash = strrchr(dir, '/');
+        if (slash != NULL) {
+            snprintf(slash, sizeof dir - (size_t)(slash - dir), "/forgather/plugins");
+            bad |= add_dir(r, dir);
+        }
+    }
     bad |= add_dir(r, FG_BUILD_PLUGIN_DIR);
     if (bad) return fg_error_set(err, FG_E_NOMEM, "plugin path: out of memory");
     return FG_OK;
