@@ -1,5 +1,5 @@
 #define _POSIX_C_SOURCE 200809L
-#include "config/objects.h"
+#include "config/objects_internal.h"
 
 #include "host/host_api.h"
 #include "memory/alloc.h"
@@ -12,37 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct fg_owned_object {
-    void *object;
-    const fg_factory_ref *ref;
-    fg_scope *scope; /* the root scope created for a model, else NULL */
-} fg_owned_object;
-
-typedef struct fg_binding {
-    const fg_node *node;
-    fg_partial *partial;
-} fg_binding;
-
-struct fg_objects {
-    fg_registry *registry;
-    fg_config *config;
-    fg_config **defaults; /* parsed default values of specs */
-    size_t n_defaults;
-    fg_binding *bindings;
-    size_t n_bindings;
-    fg_owned_object *owned;
-    size_t n_owned;
-    struct fg_param_store **stores; /* one per model */
-    size_t n_stores;
-    void **allocs; /* everything else, freed at the end */
-    size_t n_allocs;
-};
-
 /* Objects are looked up by pointer from host calls that carry no context. A run has
  * one object graph at a time, so a process-wide pointer is enough. */
 static fg_objects *current_objects;
 
-static void *objs_alloc(fg_objects *o, size_t bytes) {
+void *fg_objects_alloc(fg_objects *o, size_t bytes) {
     void **grown = realloc(o->allocs, (o->n_allocs + 1) * sizeof *grown);
     if (grown == NULL) return NULL;
     o->allocs = grown;
@@ -51,8 +25,8 @@ static void *objs_alloc(fg_objects *o, size_t bytes) {
     return p;
 }
 
-static char *objs_strdup(fg_objects *o, const char *s) {
-    char *p = objs_alloc(o, strlen(s) + 1);
+char *fg_objects_strdup(fg_objects *o, const char *s) {
+    char *p = fg_objects_alloc(o, strlen(s) + 1);
     if (p != NULL) strcpy(p, s);
     return p;
 }
@@ -190,7 +164,7 @@ static fg_status check_value(fg_objects *o, const fg_factory_ref *ref, fg_params
     case FG_PARAM_INT_LIST:
     case FG_PARAM_FLOAT_LIST: {
         int is_int = s->type == FG_PARAM_INT_LIST;
-        void *items = objs_alloc(o, (n->n ? n->n : 1) * (is_int ? sizeof(int64_t) : sizeof(double)));
+        void *items = fg_objects_alloc(o, (n->n ? n->n : 1) * (is_int ? sizeof(int64_t) : sizeof(double)));
         if (items == NULL) return fg_error_set(err, FG_E_NOMEM, "out of memory");
         for (size_t k = 0; k < n->n; k++) {
             const fg_node *it = n->items[k];
@@ -225,17 +199,17 @@ static fg_status check_value(fg_objects *o, const fg_factory_ref *ref, fg_params
 static fg_status build_params(fg_objects *o, const fg_factory_ref *ref, const char *owner,
                               const fg_param_spec *specs, uint32_t n_specs, fg_node *map,
                               fg_loc loc, fg_params **out, fg_error *err) {
-    fg_params *p = objs_alloc(o, sizeof *p);
+    fg_params *p = fg_objects_alloc(o, sizeof *p);
     if (p == NULL) return fg_error_set(err, FG_E_NOMEM, "out of memory");
     p->objects = o;
-    p->owner = objs_strdup(o, owner);
+    p->owner = fg_objects_strdup(o, owner);
     p->loc = loc;
     p->specs = specs;
     p->n_specs = n_specs;
-    p->values = objs_alloc(o, (n_specs + 1) * sizeof *p->values);
-    p->maps = objs_alloc(o, (n_specs + 1) * sizeof *p->maps);
-    p->partials = objs_alloc(o, (n_specs + 1) * sizeof *p->partials);
-    p->lists = objs_alloc(o, (n_specs + 1) * sizeof *p->lists);
+    p->values = fg_objects_alloc(o, (n_specs + 1) * sizeof *p->values);
+    p->maps = fg_objects_alloc(o, (n_specs + 1) * sizeof *p->maps);
+    p->partials = fg_objects_alloc(o, (n_specs + 1) * sizeof *p->partials);
+    p->lists = fg_objects_alloc(o, (n_specs + 1) * sizeof *p->lists);
     if (!p->owner || !p->values || !p->maps || !p->partials || !p->lists)
         return fg_error_set(err, FG_E_NOMEM, "out of memory");
     size_t n_keys = map ? map->n : 0;
@@ -312,7 +286,7 @@ static fg_status bind_node(fg_objects *o, fg_node *node, const char *slot, int32
                             LOC_FMT ": %s:%s takes a mapping of named parameters, got a %s",
                             LOC_ARGS(node->loc), tag_name(node->ctor), node->ref,
                             fg_node_type_name(node->type));
-    fg_partial *b = objs_alloc(o, sizeof *b);
+    fg_partial *b = fg_objects_alloc(o, sizeof *b);
     fg_binding *grown = realloc(o->bindings, (o->n_bindings + 1) * sizeof *grown);
     if (b == NULL || grown == NULL) {
         if (grown) o->bindings = grown;
@@ -352,8 +326,6 @@ fg_status fg_objects_validate(fg_objects *o, fg_error *err) {
     return validate_tree(o, fg_config_root(o->config), "(root)", 0, err);
 }
 
-static fg_status new_root_scope(fg_objects *o, fg_scope **out, fg_error *err);
-
 fg_status fg_objects_construct(const fg_partial *partial, const fg_create_args *args, void **out,
                                fg_error *err) {
     fg_objects *o = partial->objects;
@@ -364,7 +336,7 @@ fg_status fg_objects_construct(const fg_partial *partial, const fg_create_args *
     if (args == NULL) local.layer_index = -1;
     fg_scope *root_scope = NULL;
     if (f->kind == FG_KIND_MODEL && local.scope == NULL) {
-        fg_status st = new_root_scope(o, &root_scope, err);
+        fg_status st = fg_scope_new_root(o, &root_scope, err);
         if (st != FG_OK) return st;
         local.scope = root_scope;
     }
@@ -446,137 +418,6 @@ fg_status fg_objects_partial(fg_objects *o, const char *key, int32_t kind, const
     fg_status st = bind_node(o, n, key, kind, &b, err);
     if (st == FG_OK) *out = b;
     return st;
-}
-
-/* ---- parameter scopes ---- */
-
-typedef struct fg_param_store {
-    fg_tensor **params;
-    uint64_t n, cap;
-} fg_param_store;
-
-static fg_status scope_alloc(fg_objects *o, fg_param_store *store, const char *prefix,
-                             fg_scope **out, fg_error *err) {
-    fg_scope *s = objs_alloc(o, sizeof *s);
-    if (s == NULL || (s->prefix = objs_strdup(o, prefix)) == NULL)
-        return fg_error_set(err, FG_E_NOMEM, "out of memory");
-    s->objects = o;
-    s->store = store;
-    *out = s;
-    return FG_OK;
-}
-
-static fg_status new_root_scope(fg_objects *o, fg_scope **out, fg_error *err) {
-    fg_param_store *store = objs_alloc(o, sizeof *store);
-    fg_param_store **grown = realloc(o->stores, (o->n_stores + 1) * sizeof *grown);
-    if (grown) o->stores = grown;
-    if (store == NULL || grown == NULL) return fg_error_set(err, FG_E_NOMEM, "out of memory");
-    o->stores[o->n_stores++] = store;
-    return scope_alloc(o, store, "", out, err);
-}
-
-fg_status fg_scope_new_child(fg_scope *parent, const char *name, fg_scope **out, fg_error *err) {
-    if (parent == NULL) return fg_error_set(err, FG_E_INVALID_ARG, "scope_child: no parent scope");
-    if (name == NULL || name[0] == '\0') return fg_error_set(err, FG_E_INVALID_ARG, "scope_child: empty name");
-    char prefix[512];
-    snprintf(prefix, sizeof prefix, "%s%s%s", parent->prefix, parent->prefix[0] ? "." : "", name);
-    return scope_alloc(parent->objects, parent->store, prefix, out, err);
-}
-
-static double next_uniform(uint64_t *state) {
-    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    return ((double)(z >> 11) + 0.5) * (1.0 / 9007199254740992.0); /* (0, 1) */
-}
-
-static uint64_t hash_name(const char *s, uint64_t seed) {
-    uint64_t h = 1469598103934665603ull ^ seed;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
-fg_status fg_scope_param_new(fg_scope *scope, const char *name, int32_t ndim, const int64_t *shape,
-                             int32_t init, double init_arg, fg_tensor **out, fg_error *err) {
-    if (scope == NULL) return fg_error_set(err, FG_E_INVALID_ARG, "param_new: no scope (is this a layer of a model?)");
-    char full[512];
-    snprintf(full, sizeof full, "%s%s%s", scope->prefix, scope->prefix[0] ? "." : "", name);
-    fg_param_store *store = scope->store;
-    for (uint64_t i = 0; i < store->n; i++)
-        if (strcmp(store->params[i]->name, full) == 0)
-            return fg_error_set(err, FG_E_INVALID_ARG, "param_new: parameter '%s' already exists", full);
-    fg_objects *o = scope->objects;
-    fg_tensor *t = objs_alloc(o, sizeof *t);
-    if (t == NULL) return fg_error_set(err, FG_E_NOMEM, "out of memory");
-    if (fg_tensor_set_shape(t, ndim, shape) != 0 || t->numel == 0)
-        return fg_error_set(err, FG_E_INVALID_ARG, "param_new: '%s' has a bad shape", full);
-    t->dtype = FG_DTYPE_F32;
-    t->flags = FG_T_PARAM | FG_T_NEEDS_GRAD;
-    t->name = objs_strdup(o, full);
-    float *data = fg_alloc((size_t)t->numel * sizeof(float));
-    float *grad = fg_alloc_zeroed((size_t)t->numel * sizeof(float));
-    if (!data || !grad || !t->name) {
-        fg_free(data);
-        fg_free(grad);
-        return fg_error_set(err, FG_E_NOMEM, "param_new: out of memory for '%s'", full);
-    }
-    t->data = data;
-    t->grad = grad;
-    /* Seeded by (run seed, name): the same model initialises the same way whatever order
-     * its plugins create parameters in. */
-    uint64_t rng = hash_name(full, fg_host_seed());
-    for (int64_t i = 0; i < t->numel; i++) {
-        switch (init) {
-        case FG_INIT_ZEROS: data[i] = 0.0f; break;
-        case FG_INIT_ONES: data[i] = 1.0f; break;
-        case FG_INIT_UNIFORM: data[i] = (float)((2.0 * next_uniform(&rng) - 1.0) * init_arg); break;
-        case FG_INIT_NORMAL: {
-            double u1 = next_uniform(&rng), u2 = next_uniform(&rng);
-            data[i] = (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2) * init_arg);
-            break;
-        }
-        default:
-            fg_free(data);
-            fg_free(grad);
-            return fg_error_set(err, FG_E_INVALID_ARG, "param_new: unknown initializer %d for '%s'", init, full);
-        }
-    }
-    if (store->n == store->cap) {
-        uint64_t cap = store->cap ? store->cap * 2 : 64;
-        fg_tensor **ps = realloc(store->params, cap * sizeof *ps);
-        if (ps == NULL) {
-            fg_free(data);
-            fg_free(grad);
-            return fg_error_set(err, FG_E_NOMEM, "out of memory");
-        }
-        store->params = ps;
-        store->cap = cap;
-    }
-    store->params[store->n++] = t; /* the store frees data and grad */
-    *out = t;
-    return FG_OK;
-}
-
-fg_status fg_scope_params(fg_scope *scope, uint64_t *n, fg_tensor *const **params, fg_error *err) {
-    if (scope == NULL) return fg_error_set(err, FG_E_INVALID_ARG, "scope_params: no scope");
-    fg_param_store *store = scope->store;
-    size_t plen = strlen(scope->prefix);
-    if (scope->view == NULL || scope->view_cap < store->n) {
-        scope->view = objs_alloc(scope->objects, (store->n + 1) * sizeof *scope->view);
-        if (scope->view == NULL) return fg_error_set(err, FG_E_NOMEM, "out of memory");
-        scope->view_cap = store->n;
-    }
-    uint64_t k = 0;
-    for (uint64_t i = 0; i < store->n; i++) {
-        const char *nm = store->params[i]->name;
-        if (plen == 0 || (strncmp(nm, scope->prefix, plen) == 0 && nm[plen] == '.'))
-            scope->view[k++] = store->params[i];
-    }
-    scope->n_view = k;
-    *n = k;
-    *params = scope->view;
-    return FG_OK;
 }
 
 fg_scope *fg_objects_scope_of(const void *object) {
