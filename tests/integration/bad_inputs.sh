@@ -77,6 +77,9 @@ EXTRA="--plugin-path $BAD_PLUGINS" expect newer_abi $'x: !partial:newer_abi.anyt
     "newer_abi.yaml:1:4" "built for ABI 2.0, this host has ABI 1.0"
 EXTRA="--plugin-path $BAD_PLUGINS" expect not_a_plugin $'x: !partial:not_a_plugin.anything {}\n' \
     "not_a_plugin.yaml:1:4" "libfg_not_a_plugin.so: not a Forgather plugin"
+EXTRA="--plugin-path $BAD_PLUGINS" expect ambiguous_factory "$(trainer '!partial:adamw {}')" \
+    "ambiguous_factory.yaml:13:14" "factory name 'adamw' is ambiguous" "adamw.adamw (" "duplicate_factory.adamw (" \
+    "libfg_duplicate_factory.so"
 EXTRA="--set main.nosuch.key=1" expect bad_set "$(trainer '!partial:adamw {}')" "nosuch"
 EXTRA="--threads zero" expect bad_flag "$(trainer '!partial:adamw {}')" "--threads expects a number"
 expect no_main $'x: 1\n' "no 'main' entry"
