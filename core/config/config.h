@@ -58,6 +58,10 @@ struct fg_node {
 
 typedef struct fg_config fg_config;
 
+/* Nesting bound of a loaded tree, counted through aliases (the root is level 0): deeper
+ * input is a parse error, so code may walk a tree recursively without overflowing. */
+#define FG_CONFIG_MAX_DEPTH 400
+
 /* Values for `!var NAME`; later entries win. */
 typedef struct fg_var {
     const char *name;
@@ -79,7 +83,9 @@ const char *fg_config_text(const fg_config *cfg); /* the YAML source as loaded *
 
 /* Overrides a value: "a.b.c=VALUE", VALUE parsed as YAML (flow style allowed). Path
  * elements index maps by key and lists by number. The key must exist except the last
- * element of a map, which is added. */
+ * element of a map, which is added. Aliases: the walk follows nodes, so setting a key
+ * inside an aliased mapping is seen through every alias (one node), while replacing an
+ * aliased node itself changes only that slot of its parent. On error nothing changes. */
 fg_status fg_config_set(fg_config *cfg, const char *assignment, fg_error *err);
 
 fg_node *fg_node_get(const fg_node *map, const char *key); /* NULL if absent / not a map */

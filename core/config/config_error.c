@@ -30,3 +30,12 @@ fg_status fgc_fail(fg_error *err, fg_status code, const fg_loc *loc, const char 
 fg_status fgc_nomem(fg_error *err, const fg_loc *loc) {
     return fgc_fail(err, FG_E_NOMEM, loc, "out of memory while loading the configuration");
 }
+
+const char *fgc_type_article(fg_node_type t) {
+    switch (t) {
+    case FG_NODE_LIST: return "a list";
+    case FG_NODE_MAP: return "a mapping";
+    case FG_NODE_NULL: return "null";
+    default: return "a scalar";
+    }
+}

@@ -51,10 +51,10 @@ fg_status fgc_fail(fg_error *err, fg_status code, const fg_loc *loc, const char 
 fg_status fgc_vfail(fg_error *err, fg_status code, const fg_loc *loc, const char *fmt,
                     va_list ap) FG_PRINTF(4, 0);
 fg_status fgc_nomem(fg_error *err, const fg_loc *loc);
+const char *fgc_type_article(fg_node_type t); /* "a list", "a mapping", "null", "a scalar" */
 
-/* ---- parsing (yaml_load.c) --------------------------------------------------------
+/* ---- parsing (yaml_load.c; the fg_config API is in config_load.c) --------------------------------------------------------
  * Parses one YAML document of `text` into cfg's arena (anchors are local to the text). */
-#define FGC_MAX_DEPTH 400 /* nesting limit: the composer and the graph walkers recurse */
 
 typedef struct fgc_parse_opts {
     const char *file;        /* names the source in locations (arena copy) */
@@ -134,9 +134,10 @@ fg_status fgc_merge_apply(fgc_arena *a, fg_node *const *sources, size_t n_source
                           const fgc_pairs *explicit_pairs, fgc_pairs *out,
                           const fg_loc *map_loc, fg_error *err);
 
-/* ---- checks (config_identity.c) ---------------------------------------------------
- * Fails when two distinct nodes reachable from root carry the same explicit @identity.
- * Shared nodes (aliases) are visited once, so the walk is linear in the graph size. */
-fg_status fgc_check_identities(const fg_node *root, fg_error *err);
+/* ---- checks (config_check.c) ------------------------------------------------------
+ * Over the graph reachable from root: fails when two distinct nodes carry the same
+ * explicit @identity, or when the nesting counted through aliases exceeds
+ * FG_CONFIG_MAX_DEPTH. Shared nodes are visited once (linear in the graph size). */
+fg_status fgc_check_graph(const fg_node *root, fg_error *err);
 
 #endif

@@ -173,7 +173,7 @@ static fg_status set_impl(fg_config *cfg, const char *assignment, fg_error *err)
 
     /* the value, parsed as YAML (flow style), may use !var like the config itself */
     const char *text = eq + 1;
-    fgc_parse_opts o = {SET_FILE, NULL, true, true, (int)(n_elems < FGC_MAX_DEPTH ? n_elems : FGC_MAX_DEPTH)};
+    fgc_parse_opts o = {SET_FILE, NULL, true, true, (int)(n_elems < FG_CONFIG_MAX_DEPTH ? n_elems : FG_CONFIG_MAX_DEPTH)};
     fg_node *value;
     fg_error inner = {0, {0}};
     fg_status st = fgc_parse_text(cfg, text, strlen(text), &o, &value, &inner);
@@ -189,7 +189,7 @@ static fg_status set_impl(fg_config *cfg, const char *assignment, fg_error *err)
     }
     /* the new value may bring an @identity that is already taken: undo the change */
     fg_error check = {0, {0}};
-    st = fgc_check_identities(cfg->root, &check);
+    st = fgc_check_graph(cfg->root, &check);
     if (st != FG_OK) {
         if (append)
             cur->n--;

@@ -9,17 +9,11 @@
  * Ownership rule of the composer: compose() always deletes the event it is given. */
 #include "config/config_internal.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
-
-typedef struct anchor {
-    const char *name;
-    fg_node *node; /* NULL while the anchored node is still being composed */
-} anchor;
 
 typedef struct loader {
     fg_config *cfg;
@@ -27,8 +21,7 @@ typedef struct loader {
     const char *text;
     size_t len;
     yaml_parser_t parser;
-    anchor *anchors; /* malloc'd; names live in the arena */
-    size_t n_anchors, cap_anchors;
+    fgc_pairs anchors; /* name -> node; the node is NULL while it is being composed */
     fg_error *err;
 } loader;
 
@@ -95,59 +88,51 @@ static fg_node *new_node(loader *L, fg_node_type type, fg_loc loc) {
     return n;
 }
 
-static const char *type_article(fg_node_type t) {
-    switch (t) {
-    case FG_NODE_LIST: return "a list";
-    case FG_NODE_MAP: return "a mapping";
-    case FG_NODE_NULL: return "null";
-    default: return "a scalar";
-    }
-}
-
-/* ---- anchors & aliases ------------------------------------------------------------ */
+/* ---- anchors & aliases ------------------------------------------------------------
+ * Anchors must be unique in a text, as in PyYAML (Forgather's loader): YAML 1.2 would let
+ * a second `&x` shadow the first, but in a templated config that is almost always two
+ * definitions colliding, and every later `*x` would silently change meaning. */
 
 /* Registers an anchor before its node's children are composed, so that an alias inside
  * them is recognised as recursive rather than undefined. Returns its slot in *slot. */
 static fg_status anchor_open(loader *L, const yaml_char_t *name, const fg_loc *at, size_t *slot) {
     *slot = SIZE_MAX;
     if (name == NULL) return FG_OK;
-    if (L->n_anchors == L->cap_anchors) {
-        size_t cap = L->cap_anchors == 0 ? 16 : L->cap_anchors * 2;
-        anchor *a = realloc(L->anchors, cap * sizeof *a);
-        if (a == NULL) return fgc_nomem(L->err, at);
-        L->anchors = a;
-        L->cap_anchors = cap;
+    long prev = fgc_pairs_find(&L->anchors, (const char *)name);
+    if (prev >= 0) {
+        const fg_loc *first = &L->anchors.locs[prev];
+        return fgc_fail(L->err, FG_E_PARSE, at,
+                        "duplicate anchor '&%.100s' (first defined at line %d, column %d); "
+                        "expected each anchor name once per file",
+                        (const char *)name, first->line, first->column);
     }
     const char *copy = fgc_strdup(&L->cfg->arena, (const char *)name);
-    if (copy == NULL) return fgc_nomem(L->err, at);
-    L->anchors[L->n_anchors].name = copy;
-    L->anchors[L->n_anchors].node = NULL;
-    *slot = L->n_anchors++;
+    if (copy == NULL || !fgc_pairs_push(&L->cfg->arena, &L->anchors, copy, *at, NULL))
+        return fgc_nomem(L->err, at);
+    *slot = L->anchors.n - 1;
     return FG_OK;
 }
 
 static void anchor_close(loader *L, size_t slot, fg_node *node) {
-    if (slot != SIZE_MAX) L->anchors[slot].node = node;
+    if (slot != SIZE_MAX) L->anchors.items[slot] = node;
 }
 
 static fg_status compose_alias(loader *L, const yaml_event_t *ev, fg_node **out) {
     const char *name = (const char *)ev->data.alias.anchor;
     fg_loc at = mark_loc(L, ev->start_mark);
-    /* newest first: YAML lets a later anchor of the same name shadow an earlier one */
-    for (size_t k = L->n_anchors; k-- > 0;) {
-        if (strcmp(L->anchors[k].name, name) != 0) continue;
-        if (L->anchors[k].node == NULL)
-            return fgc_fail(L->err, FG_E_PARSE, &at,
-                            "alias '*%.100s' refers to a node that contains it; recursive "
-                            "structures are not supported",
-                            name);
-        *out = L->anchors[k].node;
-        return FG_OK;
-    }
-    return fgc_fail(L->err, FG_E_PARSE, &at,
-                    "undefined alias '*%.100s'; expected an anchor '&%.100s' defined earlier in "
-                    "the file",
-                    name, name);
+    long k = fgc_pairs_find(&L->anchors, name);
+    if (k < 0)
+        return fgc_fail(L->err, FG_E_PARSE, &at,
+                        "undefined alias '*%.100s'; expected an anchor '&%.100s' defined "
+                        "earlier in the file",
+                        name, name);
+    if (L->anchors.items[k] == NULL)
+        return fgc_fail(L->err, FG_E_PARSE, &at,
+                        "alias '*%.100s' refers to a node that contains it; recursive "
+                        "structures are not supported",
+                        name);
+    *out = L->anchors.items[k];
+    return FG_OK;
 }
 
 /* ---- !var ------------------------------------------------------------------------- */
@@ -350,7 +335,7 @@ static fg_status add_merge_sources(loader *L, sources *src, fg_node *value, cons
             return fgc_fail(L->err, FG_E_PARSE, value->type == FG_NODE_LIST ? &m->loc : at,
                             "merge key '<<' expects a mapping or a list of mappings (e.g. '<<: "
                             "*base'), found %s",
-                            type_article(m->type));
+                            fgc_type_article(m->type));
         fg_node **items = fgc_grow(&L->cfg->arena, src->items, &src->cap, sizeof *items, src->n + 1);
         if (items == NULL) return fgc_nomem(L->err, at);
         src->items = items;
@@ -365,7 +350,7 @@ static fg_status add_pair(loader *L, fgc_pairs *pairs, const fg_node *key, const
     if (key->type == FG_NODE_LIST || key->type == FG_NODE_MAP)
         return fgc_fail(L->err, FG_E_PARSE, kat,
                         "mapping keys must be scalars (names, numbers), found %s",
-                        type_article(key->type));
+                        fgc_type_article(key->type));
     if (key->ctor != FG_CTOR_NONE)
         return fgc_fail(L->err, FG_E_PARSE, kat,
                         "a mapping key cannot carry a constructor tag; put the tag on the value");
@@ -454,12 +439,12 @@ done:
 
 static fg_status compose(loader *L, yaml_event_t *ev, int depth, fg_node **out) {
     fg_status st;
-    if (depth > FGC_MAX_DEPTH) {
+    if (depth > FG_CONFIG_MAX_DEPTH) {
         fg_loc at = mark_loc(L, ev->start_mark);
         st = fgc_fail(L->err, FG_E_PARSE, &at,
                       "the configuration nests deeper than %d levels; expected a flatter "
                       "structure",
-                      FGC_MAX_DEPTH);
+                      FG_CONFIG_MAX_DEPTH);
     } else {
         switch (ev->type) {
         case YAML_ALIAS_EVENT: st = compose_alias(L, ev, out); break;
@@ -527,162 +512,6 @@ fg_status fgc_parse_text(fg_config *cfg, const char *text, size_t len,
     yaml_parser_set_input_string(&L.parser, (const unsigned char *)text, len);
     fg_status st = compose_stream(&L, out);
     yaml_parser_delete(&L.parser);
-    free(L.anchors);
+    fgc_pairs_free(&L.anchors);
     return st;
 }
-
-/* ---- public API ------------------------------------------------------------------- */
-
-static fg_status copy_vars(fg_config *cfg, const fg_var *vars, size_t n_vars, fg_error *err) {
-    if (n_vars == 0 || vars == NULL) return FG_OK;
-    if (n_vars > SIZE_MAX / sizeof(fgc_var)) return fgc_nomem(err, NULL);
-    cfg->vars = fgc_alloc(&cfg->arena, n_vars * sizeof(fgc_var));
-    if (cfg->vars == NULL) return fgc_nomem(err, NULL);
-    for (size_t k = 0; k < n_vars; k++) {
-        if (vars[k].name == NULL) continue; /* nothing can refer to it */
-        const char *value = vars[k].yaml_value != NULL ? vars[k].yaml_value : "";
-        fgc_var *v = &cfg->vars[cfg->n_vars];
-        v->name = fgc_strdup(&cfg->arena, vars[k].name);
-        v->len = strlen(value);
-        v->value = fgc_strndup(&cfg->arena, value, v->len);
-        if (v->name == NULL || v->value == NULL) return fgc_nomem(err, NULL);
-        cfg->n_vars++;
-    }
-    return FG_OK;
-}
-
-/* Drops root keys starting with '.': `.define: &x ...` holds anchored nodes that are used
- * through aliases elsewhere but are not targets themselves. */
-static void drop_dot_keys(fg_node *root) {
-    size_t kept = 0;
-    for (size_t k = 0; k < root->n; k++) {
-        if (root->keys[k][0] == '.') continue;
-        root->keys[kept] = root->keys[k];
-        root->key_locs[kept] = root->key_locs[k];
-        root->items[kept] = root->items[k];
-        kept++;
-    }
-    root->n = kept;
-}
-
-static fg_status parse_config(fg_config *cfg, const char *text, size_t len, const char *name,
-                              const fg_var *vars, size_t n_vars, fg_error *err) {
-    cfg->name = fgc_strdup(&cfg->arena, name != NULL ? name : "<config>");
-    cfg->text = fgc_strndup(&cfg->arena, text != NULL ? text : "", len);
-    cfg->len = len;
-    if (cfg->name == NULL || cfg->text == NULL) return fgc_nomem(err, NULL);
-    fg_status st = copy_vars(cfg, vars, n_vars, err);
-    if (st != FG_OK) return st;
-    fgc_parse_opts o = {cfg->name, NULL, false, true, 0};
-    fg_node *root;
-    if ((st = fgc_parse_text(cfg, cfg->text, len, &o, &root, err)) != FG_OK) return st;
-    if (root->type != FG_NODE_MAP)
-        return fgc_fail(err, FG_E_PARSE, &root->loc,
-                        "the root of the configuration must be a mapping of key: value pairs, "
-                        "found %s",
-                        type_article(root->type));
-    drop_dot_keys(root);
-    if ((st = fgc_check_identities(root, err)) != FG_OK) return st;
-    cfg->root = root;
-    return FG_OK;
-}
-
-static void report(fg_error *dst, const fg_error *src) {
-    if (dst == NULL) return;
-    dst->code = src->code;
-    memcpy(dst->msg, src->msg, sizeof dst->msg);
-}
-
-fg_status fg_config_parse(const char *text, size_t len, const char *name, const fg_var *vars,
-                          size_t n_vars, fg_config **out, fg_error *err) {
-    fg_error e = {0, {0}};
-    if (out != NULL) *out = NULL;
-    if (out == NULL || (text == NULL && len > 0)) {
-        fgc_fail(&e, FG_E_INVALID_ARG, NULL, "fg_config_parse: missing text or output pointer");
-        report(err, &e);
-        return e.code;
-    }
-    fg_config *cfg = calloc(1, sizeof *cfg);
-    if (cfg == NULL) {
-        fgc_nomem(&e, NULL);
-        report(err, &e);
-        return FG_E_NOMEM;
-    }
-    fg_status st = parse_config(cfg, text, len, name, vars, n_vars, &e);
-    if (st != FG_OK) {
-        fg_config_free(cfg);
-        report(err, &e);
-        return st;
-    }
-    *out = cfg;
-    return FG_OK;
-}
-
-/* Reads the whole file; the caller frees *data. */
-static fg_status read_file(const char *path, char **data, size_t *len, fg_error *err) {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        int e = errno;
-        return fgc_fail(err, e == ENOENT ? FG_E_NOT_FOUND : FG_E_IO, NULL, "%s: cannot open: %s",
-                        path, strerror(e));
-    }
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap);
-    while (buf != NULL) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap) break;
-        char *bigger = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
-        if (bigger == NULL) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = bigger;
-        cap *= 2;
-    }
-    if (buf == NULL) {
-        fclose(f);
-        return fgc_fail(err, FG_E_NOMEM, NULL, "%s: out of memory while reading", path);
-    }
-    if (ferror(f)) {
-        int e = errno;
-        fclose(f);
-        free(buf);
-        return fgc_fail(err, FG_E_IO, NULL, "%s: cannot read: %s", path, strerror(e));
-    }
-    fclose(f);
-    *data = buf;
-    *len = n;
-    return FG_OK;
-}
-
-fg_status fg_config_load_file(const char *path, const fg_var *vars, size_t n_vars,
-                              fg_config **out, fg_error *err) {
-    fg_error e = {0, {0}};
-    if (out != NULL) *out = NULL;
-    if (path == NULL || out == NULL) {
-        fgc_fail(&e, FG_E_INVALID_ARG, NULL, "fg_config_load_file: missing path or output");
-        report(err, &e);
-        return e.code;
-    }
-    char *data = NULL;
-    size_t len = 0;
-    fg_status st = read_file(path, &data, &len, &e);
-    if (st != FG_OK) {
-        report(err, &e);
-        return st;
-    }
-    st = fg_config_parse(data, len, path, vars, n_vars, out, err);
-    free(data);
-    return st;
-}
-
-void fg_config_free(fg_config *cfg) {
-    if (cfg == NULL) return;
-    fgc_arena_free(&cfg->arena);
-    free(cfg);
-}
-
-fg_node *fg_config_root(const fg_config *cfg) { return cfg != NULL ? cfg->root : NULL; }
-
-const char *fg_config_text(const fg_config *cfg) { return cfg != NULL ? cfg->text : NULL; }

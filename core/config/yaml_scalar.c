@@ -133,15 +133,6 @@ static bool parse_float(const char *s, double *out, bool *overflow, bool *nomem)
     return true;
 }
 
-static const char *kind_tag(fgc_scalar_kind kind) {
-    switch (kind) {
-    case FGC_SCALAR_INT: return "!!int";
-    case FGC_SCALAR_FLOAT: return "!!float";
-    case FGC_SCALAR_BOOL: return "!!bool";
-    default: return "a number";
-    }
-}
-
 bool fgc_scalar_resolve(fg_node *n, fgc_scalar_kind kind, char *why, size_t why_len) {
     const char *s = n->s;
     int64_t i;
@@ -199,7 +190,7 @@ bool fgc_scalar_resolve(fg_node *n, fgc_scalar_kind kind, char *why, size_t why_
         return true;
     }
     if (kind == FGC_SCALAR_AUTO) return true; /* a plain string */
-    snprintf(why, why_len, "'%.80s' is not %s (%s)", s,
-             kind == FGC_SCALAR_INT ? "an integer" : "a number", kind_tag(kind));
+    snprintf(why, why_len, "'%.80s' is not %s", s,
+             kind == FGC_SCALAR_INT ? "an integer (!!int)" : "a number (!!float)");
     return false;
 }

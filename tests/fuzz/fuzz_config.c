@@ -1,5 +1,7 @@
 /* Fuzz target for the YAML configuration loader: parse arbitrary bytes (with a few
- * variables defined), apply a fixed --set override, touch every node, free.
+ * variables defined), apply fixed --set overrides, touch every node, free. When the
+ * input starts with the comment line "#=PATH=VALUE", that assignment is applied too, so
+ * the fuzzer can explore --set paths (the comment leaves the YAML unchanged).
  * Besides crashes and leaks it checks the error contract: a failure always comes with a
  * matching code and a message that starts with the file name ("FILE:LINE:COL: "). */
 #include "config/config.h"
@@ -13,6 +15,10 @@ static const fg_var VARS[] = {
     {"x", "[1, {a: 2}]"},
     {"obj", "!singleton:thing@var_obj {k: 1}"},
     {"bad", "[1,"},
+    {"nested", "!var lr"},          /* !var inside a value: an error */
+    {"empty", ""},                  /* null */
+    {"dup", "{a: 1, a: 2}"},        /* errors inside a value */
+    {"deep", "[[[[[[[[[[1]]]]]]]]]]"},
 };
 
 /* Reads every field of every reachable node, bounded so alias graphs stay cheap; with
@@ -52,8 +58,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (st != FG_OK) return 0;
     if (cfg == NULL || fg_config_root(cfg) == NULL) abort();
     touch(fg_config_root(cfg), 100000);
-    st = fg_config_set(cfg, "a.b=[1, {c: !var x}, !partial:f@set_p {}]", &err);
+    st = fg_config_set(cfg, "a.b=[1, {c: !var x}, !partial:f@id {}]", &err);
     check_error(st, &err, NULL);
+    if (size > 2 && data[0] == '#' && data[1] == '=') {
+        size_t end = 2;
+        while (end < size && data[end] != '\n' && data[end] != '\0') end++;
+        char assignment[512];
+        size_t len = end - 2 < sizeof assignment - 1 ? end - 2 : sizeof assignment - 1;
+        memcpy(assignment, data + 2, len);
+        assignment[len] = '\0';
+        st = fg_config_set(cfg, assignment, &err);
+        check_error(st, &err, NULL);
+        touch(fg_config_root(cfg), 100000);
+    }
     st = fg_config_set(cfg, "main.0=*nope", &err); /* always an error */
     if (st == FG_OK) abort();
     check_error(st, &err, NULL);

@@ -138,22 +138,23 @@ static void test_anchors(void) {
                            "  n: &n 3\n"
                            "a: *model\n"
                            "b: {inner: *model, count: *n}\n"
-                           "c: &x 1\n"
-                           "d: &x 2\n"
-                           "e: *x\n");
+                           "c: &x [1]\n"
+                           "d: *x\n");
     if (cfg == NULL) return;
     const fg_node *r = fg_config_root(cfg);
-    CHECK(fg_node_get(r, ".define") == NULL && r->n == 5);
+    CHECK(fg_node_get(r, ".define") == NULL && r->n == 4);
     fg_node *a = at(r, "a");
     CHECK(a != NULL && a == at(r, "b.inner")); /* one node: singletons are shared */
     CHECK(a->ctor == FG_CTOR_SINGLETON && strcmp(a->ref, "tiny_model") == 0);
     CHECK(a->identity != NULL && strcmp(a->identity, "model") == 0);
     CHECK(is_int(at(r, "b.count"), 3));
-    CHECK(is_int(at(r, "e"), 2)); /* a redefined anchor shadows the earlier one */
+    CHECK(at(r, "c") == at(r, "d") && is_int(at(r, "d.0"), 1));
     fg_config_free(cfg);
 
     EXPECT_ERROR("a: *nope\n", "t.yaml:1:4: ", "undefined alias '*nope'");
     EXPECT_ERROR("a: &r {b: [*r]}\n", "t.yaml:1:12: ", "recursive");
+    EXPECT_ERROR("a: &x 1\nb: &x 2\n", "t.yaml:2:4: ", "duplicate anchor '&x'",
+                 "first defined at line 1, column 4");
 }
 
 static void test_merge(void) {
@@ -369,6 +370,23 @@ static void test_errors(void) {
         deep[3 + 2 * depth] = '\0';
         EXPECT_ERROR(deep, "t.yaml:1:", "nests deeper than");
         free(deep);
+    }
+
+    /* aliases cannot multiply nesting past the bound either: 250 levels placed 250 deep */
+    char *amp = malloc(2048);
+    if (amp != NULL) {
+        size_t n = 0;
+        n += (size_t)sprintf(amp + n, "a: &a ");
+        for (int k = 0; k < 250; k++) amp[n++] = '[';
+        for (int k = 0; k < 250; k++) amp[n++] = ']';
+        n += (size_t)sprintf(amp + n, "\nb: ");
+        for (int k = 0; k < 250; k++) amp[n++] = '[';
+        n += (size_t)sprintf(amp + n, "*a");
+        for (int k = 0; k < 250; k++) amp[n++] = ']';
+        amp[n++] = '\n';
+        amp[n] = '\0';
+        EXPECT_ERROR(amp, "t.yaml:2:", "nests deeper than 400 levels", "through aliases");
+        free(amp);
     }
 
     /* a NULL error buffer is allowed */
