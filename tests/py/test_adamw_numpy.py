@@ -15,19 +15,13 @@ import tempfile
 
 import numpy as np
 
-BUILD = os.environ.get("FG_BUILD_DIR", "build")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fg_support import BUILD, Checks  # noqa: E402
+
 PROBE = os.path.join(BUILD, "bin", "fg_optimizer_probe")
 ATOL, RTOL = 1e-6, 1e-5
-failures = 0
-checks = 0
-
-
-def check(cond, msg):
-    global failures, checks
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", msg)
+checks = Checks("test_adamw_numpy")
+check = checks.check
 
 
 def run_probe(optimizer_yaml, params, grads, factors):
@@ -135,8 +129,7 @@ def main():
         err = np.abs(p1 - want)
         check(np.all(err <= ATOL + RTOL * np.abs(want)), f"step-1 identity: max error {err.max():.3e}")
     print(f"  step-1 closed form holds (tolerance {ATOL} + {RTOL}*|p|)")
-    print(f"test_adamw_numpy: {checks - failures} passed, {failures} failed")
-    return 1 if failures else 0
+    return checks.finish()
 
 
 if __name__ == "__main__":

@@ -10,31 +10,17 @@ import subprocess
 import sys
 import tempfile
 
-SRC = os.environ.get("FG_SOURCE_DIR") or os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
-BUILD = os.environ.get("FG_BUILD_DIR") or os.path.join(SRC, "build")
-VENV_PY = os.path.join(SRC, "build", "pyenv", "bin", "python")
-try:
-    import numpy as np
-    from safetensors.numpy import load_file
-except ImportError as e:
-    if os.path.exists(VENV_PY) and os.environ.get("FG_PY_REEXEC") != "1":
-        os.environ["FG_PY_REEXEC"] = "1"
-        os.execv(VENV_PY, [VENV_PY] + sys.argv)
-    print(f"FAIL: {e}; run scripts/install-deps (it creates {VENV_PY})", file=sys.stderr)
-    sys.exit(1)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from fg_support import BUILD, Checks, reexec_with_safetensors
+
+reexec_with_safetensors()
+import numpy as np  # noqa: E402
+from safetensors.numpy import load_file  # noqa: E402
 
 FGRUN = os.path.join(BUILD, "bin", "fgrun")
-failures = 0
-checks = 0
-
-
-def check(cond, msg):
-    global failures, checks
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", msg)
+checks = Checks("test_train_end_to_end")
+check = checks.check
 
 
 def make_corpus(path):
@@ -129,8 +115,7 @@ def main():
         print(f"  loss {first:.3f} -> {last:.3f}, validation {eval_recs[-1]['eval_loss']:.3f}, "
               f"{train_recs[-1]['tokens_per_s']:.0f} tokens/s; rerun identical")
 
-    print(f"test_train_end_to_end: {checks - failures} passed, {failures} failed")
-    return 1 if failures else 0
+    return checks.finish()
 
 
 if __name__ == "__main__":
