@@ -106,7 +106,10 @@ void fgk_relu_fwd(float *out, const float *x, int64_t n) {
 FGK_CLONES static void relu_bwd_range(float *dx, const float *x, const float *dout, int64_t lo,
                                       int64_t hi) {
 #pragma omp simd
-    for (int64_t i = lo; i < hi; i++) dx[i] += x[i] > 0.0f ? dout[i] : 0.0f;
+    for (int64_t i = lo; i < hi; i++) {
+        float g = dout[i]; /* loaded unconditionally so the select vectorises everywhere */
+        dx[i] += x[i] > 0.0f ? g : 0.0f;
+    }
 }
 
 void fgk_relu_bwd(float *dx, const float *x, const float *dout, int64_t n) {

@@ -13,8 +13,11 @@
  * triangle. Work is parallel over (batch, head) pairs; each pair is computed by a
  * single thread in a fixed order, and writes only its own columns of out/dqkv, so the
  * results are identical for any thread count. Scratch: fgk__scratch per worker thread
- * (about (2 Tp + 3 hsp) Tp floats in backward, Tp = T rounded up to 32). */
+ * (about (2 Tp + 4 hsp) Tp floats in backward, Tp = T rounded up to 32). */
 #include <math.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "kernels.h"
 #include "ops_util.h"
@@ -28,7 +31,7 @@ static int64_t round_up(int64_t x, int64_t m) {
 
 /* c[r, j] = sum_{k0 <= k < k1} a[r*sam + k*sak] * b[k*ldb + j] for r < MR, j < NR.
  * The MR x NR accumulators live in registers; each k step loads one row of b and
- * broadcasts MR values of a, so transposed a (sam = 1) costs nothing extra. */
+ * broadcasts MR values of a, so a transposed a (sam = 1) costs nothing extra. */
 FGK_INLINE void tile(float *c, int64_t ldc, const float *a, int64_t sam, int64_t sak,
                      const float *b, int64_t ldb, int64_t k0, int64_t k1) {
     float acc[MR][NR];
@@ -45,13 +48,52 @@ FGK_INLINE void tile(float *c, int64_t ldc, const float *a, int64_t sam, int64_t
         for (int j = 0; j < NR; j++) c[r * ldc + j] = acc[r][j];
 }
 
-/* MR rows of C, columns [0, ncols) (ncols a multiple of NR): C = A B over k in [k0, k1). */
+/* MR rows of C, columns [0, ncols) (a multiple of NR): C = A B over k in [k0, k1).
+ * (A 4x16 tile for hs = 16 heads was tried: with half the accumulators it is latency
+ * bound and slower than a half-wasted 4x32 tile.) */
 FGK_INLINE void tile_row(float *c, int64_t ldc, const float *a, int64_t sam, int64_t sak,
                          const float *b, int64_t ldb, int64_t k0, int64_t k1, int64_t ncols) {
     for (int64_t n0 = 0; n0 < ncols; n0 += NR) tile(c + n0, ldc, a, sam, sak, b + n0, ldb, k0, k1);
 }
 
 /* ---- forward ------------------------------------------------------------------------ */
+
+/* Asks for row t of this head's q, k and v slices ahead of use: consecutive rows are
+ * 12 C bytes apart in qkv and usually come from DRAM; the hardware prefetchers do not
+ * follow such strides across pages. */
+static inline void prefetch_head_row(const float *base, int64_t t, int64_t T, int64_t C,
+                                     int64_t hs) {
+    if (t >= T) return;
+    const float *row = base + t * 3 * C;
+    for (int64_t part = 0; part < 3; part++)
+        for (int64_t i = 0; i < hs; i += 16) __builtin_prefetch(row + part * C + i);
+}
+
+/* dst[0, L) = src[0, L) and dst[L, T) = 0. The probabilities are written once per
+ * forward and read back only in backward, after the rest of the model has run, so they
+ * go out with streaming stores: this skips the read-for-ownership of every line and
+ * keeps the 4 B*H*T*T bytes out of the caches (SSE2, so every x86-64 clone has it; the
+ * caller fences before the data can be read). */
+static void store_probs_row(float *dst, const float *src, int64_t L, int64_t T) {
+    int64_t j = 0;
+#if defined(__SSE2__)
+    for (; j < T && ((uintptr_t)(dst + j) & 15); j++) dst[j] = j < L ? src[j] : 0.0f;
+    for (; j + 4 <= T; j += 4) {
+        __m128 v;
+        if (j + 4 <= L) {
+            v = _mm_loadu_ps(src + j);
+        } else if (j >= L) {
+            v = _mm_setzero_ps();
+        } else { /* the block that straddles the diagonal */
+            float t4[4];
+            for (int k = 0; k < 4; k++) t4[k] = j + k < L ? src[j + k] : 0.0f;
+            v = _mm_loadu_ps(t4);
+        }
+        _mm_stream_ps(dst + j, v);
+    }
+#endif
+    for (; j < T; j++) dst[j] = j < L ? src[j] : 0.0f;
+}
 
 FGK_CLONES static void attention_fwd_head(float *out, float *probs, const float *qkv, int64_t b,
                                           int64_t h, int64_t T, int64_t C, int64_t H,
@@ -69,12 +111,15 @@ FGK_CLONES static void attention_fwd_head(float *out, float *probs, const float 
     float *o = s + MR * Tp;    /* output rows of one row block [MR][hsp] */
 
     /* gather this head's slices; padding is zero so padded tiles are harmless */
-    memset(q, 0, (size_t)(Tp * hs + hs * Tp + Tp * hsp) * sizeof(float));
+    if (Tp != T || hsp != hs) memset(q, 0, (size_t)(Tp * hs + hs * Tp + Tp * hsp) * sizeof(float));
     for (int64_t t = 0; t < T; t++) {
         const float *row = base + t * C3;
-        memcpy(q + t * hs, row, (size_t)hs * sizeof(float));
-        for (int64_t i = 0; i < hs; i++) kt[i * Tp + t] = row[C + i];
-        memcpy(v + t * hsp, row + 2 * C, (size_t)hs * sizeof(float));
+        prefetch_head_row(base, t + 8, T, C, hs);
+        for (int64_t i = 0; i < hs; i++) {
+            q[t * hs + i] = row[i];
+            kt[i * Tp + t] = row[C + i];
+            v[t * hsp + i] = row[2 * C + i];
+        }
     }
 
     for (int64_t t0 = 0; t0 < T; t0 += MR) {
@@ -85,14 +130,14 @@ FGK_CLONES static void attention_fwd_head(float *out, float *probs, const float 
         for (int64_t r = 0; r < rows; r++) {
             int64_t t = t0 + r, L = causal ? t + 1 : T;
             float *sr = s + r * Tp;
+#pragma omp simd
             for (int64_t j = 0; j < L; j++) sr[j] *= scale;
             float m = fgk__max(sr, L);
             float inv = 1.0f / fgk__exp_shift_sum(sr, sr, m, L);
+#pragma omp simd
             for (int64_t j = 0; j < L; j++) sr[j] *= inv;
-            for (int64_t j = L; j < kend; j++) sr[j] = 0.0f; /* masked: P = 0 */
-            float *pr = probs_bh + t * T;
-            memcpy(pr, sr, (size_t)L * sizeof(float));
-            if (L < T) memset(pr + L, 0, (size_t)(T - L) * sizeof(float));
+            for (int64_t j = L; j < kend; j++) sr[j] = 0.0f; /* masked keys: P = 0 */
+            store_probs_row(probs_bh + t * T, sr, L, T);
         }
         tile_row(o, hsp, s, Tp, 1, v, hsp, 0, kend, hsp);
         for (int64_t r = 0; r < rows; r++)
@@ -103,8 +148,12 @@ FGK_CLONES static void attention_fwd_head(float *out, float *probs, const float 
 void fgk_attention_fwd(float *out, float *probs, const float *qkv, int64_t B, int64_t T,
                        int64_t C, int64_t H, int causal) {
 #pragma omp parallel for schedule(static) if (B * H > 1 && B * T * C > FGK_PAR_MIN / 8)
-    for (int64_t bh = 0; bh < B * H; bh++)
+    for (int64_t bh = 0; bh < B * H; bh++) {
         attention_fwd_head(out, probs, qkv, bh / H, bh % H, T, C, H, causal);
+#if defined(__SSE2__)
+        _mm_sfence(); /* order this head's streaming stores before anything later */
+#endif
+    }
 }
 
 /* ---- backward ----------------------------------------------------------------------- */
@@ -129,7 +178,7 @@ FGK_CLONES static void attention_bwd_head(float *dqkv, const float *dout, const 
     float *dp = ds + Tp * Tp;    /* dP of one row block [MR][Tp] */
     float *tmp = dp + MR * Tp;   /* one row block of dQ, dK or dV [MR][hsp] */
 
-    memset(vt, 0, (size_t)nbuf * sizeof(float));
+    if (Tp != T || hsp != hs) memset(vt, 0, (size_t)nbuf * sizeof(float));
     if (Tp > T) { /* padding rows of P and dS; rows < T are fully rewritten below */
         memset(pp + T * Tp, 0, (size_t)((Tp - T) * Tp) * sizeof(float));
         memset(ds + T * Tp, 0, (size_t)((Tp - T) * Tp) * sizeof(float));
@@ -137,6 +186,13 @@ FGK_CLONES static void attention_bwd_head(float *dqkv, const float *dout, const 
     for (int64_t t = 0; t < T; t++) {
         const float *row = base + t * C3;
         const float *dor = dout + (b * T + t) * C + h * hs;
+        if (t + 8 < T) { /* see prefetch_head_row; dqkv is read and written later */
+            prefetch_head_row(base, t + 8, T, C, hs);
+            for (int64_t i = 0; i < hs; i += 16) __builtin_prefetch(dor + 8 * C + i);
+            for (int64_t part = 0; part < 3; part++)
+                for (int64_t i = 0; i < hs; i += 16)
+                    __builtin_prefetch(dbase + (t + 8) * C3 + part * C + i, 1);
+        }
         for (int64_t i = 0; i < hs; i++) {
             qs[t * hsp + i] = scale * row[i];
             ks[t * hsp + i] = scale * row[C + i];
@@ -156,6 +212,7 @@ FGK_CLONES static void attention_bwd_head(float *dqkv, const float *dout, const 
             const float *dpr = dp + r * Tp;
             float *ppr = pp + t * Tp, *dsr = ds + t * Tp;
             float d = fgk__dot(pr, dpr, L);
+#pragma omp simd
             for (int64_t j = 0; j < L; j++) {
                 ppr[j] = pr[j];
                 dsr[j] = pr[j] * (dpr[j] - d);
@@ -166,6 +223,7 @@ FGK_CLONES static void attention_bwd_head(float *dqkv, const float *dout, const 
         tile_row(tmp, hsp, ds + t0 * Tp, Tp, 1, ks, hsp, 0, kend, hsp);
         for (int64_t r = 0; r < rows; r++) {
             float *dq = dbase + (t0 + r) * C3;
+#pragma omp simd
             for (int64_t i = 0; i < hs; i++) dq[i] += tmp[r * hsp + i];
         }
     }
@@ -178,11 +236,13 @@ FGK_CLONES static void attention_bwd_head(float *dqkv, const float *dout, const 
         tile_row(tmp, hsp, ds + j0, 1, Tp, qs, hsp, kstart, T, hsp);
         for (int64_t r = 0; r < rows; r++) {
             float *dk = dbase + (j0 + r) * C3 + C;
+#pragma omp simd
             for (int64_t i = 0; i < hs; i++) dk[i] += tmp[r * hsp + i];
         }
         tile_row(tmp, hsp, pp + j0, 1, Tp, dop, hsp, kstart, T, hsp);
         for (int64_t r = 0; r < rows; r++) {
             float *dv = dbase + (j0 + r) * C3 + 2 * C;
+#pragma omp simd
             for (int64_t i = 0; i < hs; i++) dv[i] += tmp[r * hsp + i];
         }
     }

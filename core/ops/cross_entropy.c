@@ -49,6 +49,7 @@ FGK_CLONES static void ce_bwd_rows(float *dlogits, const float *logits, const in
         float *d = dlogits + n * V;
         float l = lse[n];
         float d_t = d[t];
+#pragma omp simd
         for (int64_t v = 0; v < V; v++) d[v] += g * fgk__expf(x[v] - l);
         /* redo the target entry as g (p - 1) in one step: adding g p and then
          * subtracting g would cancel badly when p is close to 1 */

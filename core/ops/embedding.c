@@ -15,6 +15,7 @@ FGK_CLONES static void embedding_bwd_cols(float *dtable, const float *dout, cons
     for (int64_t n = 0; n < N; n++) {
         float *d = dtable + (int64_t)ids[n] * C;
         const float *g = dout + n * C;
+#pragma omp simd
         for (int64_t c = lo; c < hi; c++) d[c] += g[c];
     }
 }
@@ -28,7 +29,7 @@ void fgk_embedding_bwd(float *dtable, const float *dout, const int32_t *ids, int
 #pragma omp parallel if (N * C > FGK_PAR_MIN)
     {
         int64_t lo, hi;
-        fgk__thread_range_aligned(C, 16, &lo, &hi);
+        fgk__thread_cols(dtable, C, &lo, &hi);
         embedding_bwd_cols(dtable, dout, ids, N, C, lo, hi);
     }
 }

@@ -21,8 +21,10 @@ FGK_CLONES static void add_partials(float *dst, const float *part, int64_t nchun
         float s[BLK] = {0};
         for (int64_t k = 0; k < nchunks; k++) {
             const float *p = part + k * stride + c0;
+#pragma omp simd
             for (int64_t c = 0; c < nc; c++) s[c] += p[c];
         }
+#pragma omp simd
         for (int64_t c = 0; c < nc; c++) dst[c0 + c] += s[c];
     }
 }
@@ -40,8 +42,10 @@ FGK_CLONES static void layernorm_fwd_rows(float *out, float *mean, float *rstd,
         float v = fgk__sumsq_centered(xr, m, C) / (float)C;
         float s = 1.0f / sqrtf(v + eps);
         if (b) {
+#pragma omp simd
             for (int64_t i = 0; i < C; i++) o[i] = (xr[i] - m) * s * w[i] + b[i];
         } else {
+#pragma omp simd
             for (int64_t i = 0; i < C; i++) o[i] = (xr[i] - m) * s * w[i];
         }
         if (mean) mean[n] = m;
@@ -71,32 +75,57 @@ FGK_CLONES static void layernorm_bwd_rows(float *dx, float *pw, float *pb, const
     for (int64_t n = lo; n < hi; n++) {
         const float *dy = dout + n * C, *xr = x + n * C;
         float m = mean[n], s = rstd[n];
-        if (dx) {
-            float acc_d[FGK_LANES] = {0}, acc_dx[FGK_LANES] = {0};
-            int64_t i = 0;
-            for (; i + FGK_LANES <= C; i += FGK_LANES)
-                for (int j = 0; j < FGK_LANES; j++) {
-                    float dn = dy[i + j] * w[i + j];
-                    acc_d[j] += dn;
-                    acc_dx[j] += dn * ((xr[i + j] - m) * s);
-                }
-            for (int j = 0; i < C; i++, j++) {
-                float dn = dy[i] * w[i];
+        if (!dx) {
+            if (pw)
+#pragma omp simd
+                for (int64_t i = 0; i < C; i++) pw[i] += dy[i] * ((xr[i] - m) * s);
+            if (pb)
+#pragma omp simd
+                for (int64_t i = 0; i < C; i++) pb[i] += dy[i];
+            continue;
+        }
+        /* the two row means, in the fixed lane order of ops_util.h */
+        float acc_d[FGK_LANES] = {0}, acc_dx[FGK_LANES] = {0};
+        int64_t i = 0;
+        for (; i + FGK_LANES <= C; i += FGK_LANES) {
+#pragma omp simd
+            for (int j = 0; j < FGK_LANES; j++) {
+                float dn = dy[i + j] * w[i + j];
                 acc_d[j] += dn;
-                acc_dx[j] += dn * ((xr[i] - m) * s);
-            }
-            float dmean = fgk__fold_sum(acc_d) / (float)C;
-            float dxmean = fgk__fold_sum(acc_dx) / (float)C;
-            float *dxr = dx + n * C;
-            for (int64_t i = 0; i < C; i++) {
-                float xhat = (xr[i] - m) * s;
-                dxr[i] += (dy[i] * w[i] - dmean - xhat * dxmean) * s;
+                acc_dx[j] += dn * ((xr[i + j] - m) * s);
             }
         }
+        int64_t rem = C - i;
+#pragma omp simd
+        for (int64_t j = 0; j < rem; j++) {
+            float dn = dy[i + j] * w[i + j];
+            acc_d[j] += dn;
+            acc_dx[j] += dn * ((xr[i + j] - m) * s);
+        }
+        float dmean = fgk__fold_sum(acc_d) / (float)C;
+        float dxmean = fgk__fold_sum(acc_dx) / (float)C;
+        float *dxr = dx + n * C;
+        if (pw && pb) { /* the usual case: one fused pass */
+#pragma omp simd
+            for (int64_t k = 0; k < C; k++) {
+                float xhat = (xr[k] - m) * s;
+                dxr[k] += (dy[k] * w[k] - dmean - xhat * dxmean) * s;
+                pw[k] += dy[k] * xhat;
+                pb[k] += dy[k];
+            }
+            continue;
+        }
+#pragma omp simd
+        for (int64_t k = 0; k < C; k++) {
+            float xhat = (xr[k] - m) * s;
+            dxr[k] += (dy[k] * w[k] - dmean - xhat * dxmean) * s;
+        }
         if (pw)
-            for (int64_t i = 0; i < C; i++) pw[i] += dy[i] * ((xr[i] - m) * s);
+#pragma omp simd
+            for (int64_t k = 0; k < C; k++) pw[k] += dy[k] * ((xr[k] - m) * s);
         if (pb)
-            for (int64_t i = 0; i < C; i++) pb[i] += dy[i];
+#pragma omp simd
+            for (int64_t k = 0; k < C; k++) pb[k] += dy[k];
     }
 }
 
@@ -118,7 +147,7 @@ void fgk_layernorm_bwd(float *dx, float *dw, float *db, const float *dout, const
         }
         /* implicit barrier: all partials are written */
         int64_t lo, hi;
-        fgk__thread_range_aligned(C, 16, &lo, &hi);
+        fgk__thread_cols(dw ? dw : db, C, &lo, &hi);
         if (dw) add_partials(dw, part, nchunks, 2 * C, lo, hi);
         if (db) add_partials(db, part + C, nchunks, 2 * C, lo, hi);
     }
@@ -133,6 +162,7 @@ FGK_CLONES static void rmsnorm_fwd_rows(float *out, float *rstd, const float *x,
         float *o = out + n * C;
         float ms = fgk__dot(xr, xr, C) / (float)C;
         float s = 1.0f / sqrtf(ms + eps);
+#pragma omp simd
         for (int64_t i = 0; i < C; i++) o[i] = xr[i] * s * w[i];
         if (rstd) rstd[n] = s;
     }
@@ -160,17 +190,31 @@ FGK_CLONES static void rmsnorm_bwd_rows(float *dx, float *pw, const float *dout,
         if (dx) {
             float acc[FGK_LANES] = {0};
             int64_t i = 0;
-            for (; i + FGK_LANES <= C; i += FGK_LANES)
+            for (; i + FGK_LANES <= C; i += FGK_LANES) {
+#pragma omp simd
                 for (int j = 0; j < FGK_LANES; j++)
                     acc[j] += dy[i + j] * w[i + j] * (xr[i + j] * s);
-            for (int j = 0; i < C; i++, j++) acc[j] += dy[i] * w[i] * (xr[i] * s);
+            }
+            int64_t rem = C - i;
+#pragma omp simd
+            for (int64_t j = 0; j < rem; j++) acc[j] += dy[i + j] * w[i + j] * (xr[i + j] * s);
             float dxmean = fgk__fold_sum(acc) / (float)C;
             float *dxr = dx + n * C;
-            for (int64_t i = 0; i < C; i++)
-                dxr[i] += (dy[i] * w[i] - (xr[i] * s) * dxmean) * s;
+            if (pw) { /* the usual case: one fused pass */
+#pragma omp simd
+                for (int64_t k = 0; k < C; k++) {
+                    dxr[k] += (dy[k] * w[k] - (xr[k] * s) * dxmean) * s;
+                    pw[k] += dy[k] * (xr[k] * s);
+                }
+                continue;
+            }
+#pragma omp simd
+            for (int64_t k = 0; k < C; k++) dxr[k] += (dy[k] * w[k] - (xr[k] * s) * dxmean) * s;
+            continue;
         }
         if (pw)
-            for (int64_t i = 0; i < C; i++) pw[i] += dy[i] * (xr[i] * s);
+#pragma omp simd
+            for (int64_t k = 0; k < C; k++) pw[k] += dy[k] * (xr[k] * s);
     }
 }
 
@@ -188,7 +232,7 @@ void fgk_rmsnorm_bwd(float *dx, float *dw, const float *dout, const float *x, co
             rmsnorm_bwd_rows(dx, dw ? part + k * C : NULL, dout, x, w, rstd, lo, hi, C);
         }
         int64_t lo, hi;
-        fgk__thread_range_aligned(C, 16, &lo, &hi);
+        fgk__thread_cols(dw, C, &lo, &hi);
         if (dw) add_partials(dw, part, nchunks, C, lo, hi);
     }
 }

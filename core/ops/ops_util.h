@@ -2,10 +2,11 @@
  *
  * Numerics policy, which every kernel follows so that results are bit-identical run
  * after run, for ANY thread count, and on any x86-64 (AVX-512, AVX2 or plain SSE2):
- *  - No reduction is reordered by the compiler: we never use `omp simd reduction` or
- *    -ffast-math. Vectorised reductions keep FGK_LANES explicit partial sums whose order
- *    is fixed by the source, so SSE2/AVX2/AVX-512 builds produce the same bits.
- *  - No fmaf(): -std=c11 turns floating-point contraction off, so a*b+c is always two
+ *  - No sum is reordered by the compiler: no -ffast-math, and no `omp simd reduction`
+ *    except for max, which is exact. Vectorised sums keep FGK_LANES explicit partial
+ *    sums whose order is fixed by the source, so SSE2/AVX2/AVX-512 builds (and -O2 vs
+ *    -O3) produce the same bits.
+ *  - No fmaf() and no contraction (see the pragma below), so a*b+c is always two
  *    roundings on every ISA. (Zen 5 has separate FMUL and FADD pipes, so this costs
  *    latency, not throughput.)
  *  - Reductions over rows use fixed row chunks (FGK_ROW_CHUNK) or are parallelised over
@@ -19,6 +20,17 @@
 
 #ifdef _OPENMP
 #include <omp.h>
+#endif
+
+/* Two code-generation settings for everything that includes this header:
+ *  - no-trapping-math: the kernels never look at floating-point exception flags.
+ *    Telling gcc so lets it turn the branch-free selects in fgk__expf & co. into
+ *    blends on AVX2/SSE2 (with the default -ftrapping-math it refuses to if-convert
+ *    them and leaves those loops scalar, ~7x slower). It changes no value.
+ *  - fp-contract=off: -std=c11 already implies it, but a -std=gnu11 build would fuse
+ *    a*b+c into FMAs on FMA-capable clones only, and the clones would disagree. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math", "fp-contract=off")
 #endif
 
 /* Hot loops are compiled three times and picked at load time (GNU ifunc), so a generic
@@ -39,16 +51,8 @@
  * order is independent of the thread count. */
 #define FGK_ROW_CHUNK 64
 
-/* Width of the explicit partial sums in vectorised reductions (one AVX-512 register). */
-#define FGK_LANES 16
-
-static inline int fgk__nthreads(void) {
-#ifdef _OPENMP
-    return omp_get_max_threads();
-#else
-    return 1;
-#endif
-}
+/* Number of explicit partial sums in vectorised reductions (four AVX-512 registers). */
+#define FGK_LANES 64
 
 /* This thread's contiguous share [*lo, *hi) of n items inside a parallel region. */
 static inline void fgk__thread_range(int64_t n, int64_t *lo, int64_t *hi) {
@@ -61,14 +65,26 @@ static inline void fgk__thread_range(int64_t n, int64_t *lo, int64_t *hi) {
     *hi = n * (t + 1) / nt;
 }
 
-/* Like fgk__thread_range but with boundaries on multiples of `align` items, so threads
- * splitting the columns of a row never write to the same cache line. */
-static inline void fgk__thread_range_aligned(int64_t n, int64_t align, int64_t *lo,
-                                             int64_t *hi) {
-    int64_t blocks = (n + align - 1) / align, blo, bhi;
-    fgk__thread_range(blocks, &blo, &bhi);
-    *lo = blo * align < n ? blo * align : n;
-    *hi = bhi * align < n ? bhi * align : n;
+/* Cut k of n columns split into nblocks blocks: [0, first), then 32-float blocks. */
+static inline int64_t fgk__col_cut(int64_t k, int64_t nblocks, int64_t first, int64_t n) {
+    if (k == 0) return 0;
+    if (k == nblocks) return n;
+    return first + 32 * (k - 1) < n ? first + 32 * (k - 1) : n;
+}
+
+/* This thread's share [*lo, *hi) of the n columns of rows starting at `base`, cut on
+ * 128-byte boundaries of base (a pair of lines, which the L2 prefetcher fetches
+ * together), so that threads updating the same rows never touch the same cache line
+ * (exact when the row stride is a multiple of 32 floats). Rows split at a shared line
+ * made 2-thread embedding backward slower than 1 thread. */
+static inline void fgk__thread_cols(const float *base, int64_t n, int64_t *lo, int64_t *hi) {
+    /* block 0 is [0, first), up to the first 128-byte boundary; then 32 floats each */
+    int64_t first = (int64_t)((32 - ((uintptr_t)base / sizeof(float)) % 32) % 32);
+    int64_t nblocks = 1 + (n > first ? (n - first + 31) / 32 : 0);
+    int64_t blo, bhi;
+    fgk__thread_range(nblocks, &blo, &bhi);
+    *lo = fgk__col_cut(blo, nblocks, first, n);
+    *hi = fgk__col_cut(bhi, nblocks, first, n);
 }
 
 /* A 64-byte aligned buffer of at least n floats owned by the calling thread; grown
@@ -105,13 +121,13 @@ FGK_INLINE float fgk__expf(float x) {
     float n = t - magic;
     float r = xc - n * 0.693359375f;   /* ln2 split in two so n*C1 is exact */
     r = r - n * -2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * (r * r) + r + 1.0f;
+    /* exp(r) = 1 + r + r^2 q(r), q evaluated by Estrin's scheme: a shorter dependency
+     * chain than Horner's, so more iterations of a vector loop overlap */
+    float r2 = r * r, r4 = r2 * r2;
+    float q = (5.0000001201e-1f + 1.6666665459e-1f * r) +
+              r2 * (4.1665795894e-2f + 8.3334519073e-3f * r) +
+              r4 * (1.3981999507e-3f + 1.9875691500e-4f * r);
+    float p = (q * r2 + r) + 1.0f;
     /* 2^n from the integer in t's mantissa; unsigned so NaN garbage cannot overflow. */
     uint32_t e = (fgk__f2u(t) - fgk__f2u(magic) + 127u) << 23;
     float y = p * fgk__u2f(e);
@@ -126,29 +142,49 @@ FGK_INLINE float fgk__sigmoidf(float x) {
 }
 
 /* ---- fixed-order vectorisable reductions ---------------------------------------- */
+/* Element i of a row goes to lane i % FGK_LANES; lanes are then folded pairwise. The
+ * `omp simd` loops run across independent lanes (no reassociation), which makes gcc
+ * vectorise them even at -O2; 64 lanes = 4 AVX-512 registers, enough independent
+ * chains to hide the add latency. */
 
-/* Folds FGK_LANES partial sums in a fixed pairwise order. */
+/* Pairwise fold of the 64 lanes: 64 -> 32 -> 16 in vector adds, then 8 -> 4 -> 2 -> 1.
+ * Spelled out level by level, because gcc compiles the generic loop nest into a
+ * store/reload chain that costs twice as much. */
+_Static_assert(FGK_LANES == 64, "fgk__fold_sum is written for 64 lanes");
 FGK_INLINE float fgk__fold_sum(float *acc) {
-    for (int w = FGK_LANES / 2; w > 0; w /= 2)
-        for (int j = 0; j < w; j++) acc[j] += acc[j + w];
-    return acc[0];
+#pragma omp simd
+    for (int j = 0; j < 32; j++) acc[j] += acc[j + 32];
+#pragma omp simd
+    for (int j = 0; j < 16; j++) acc[j] += acc[j + 16];
+    float s8[8], s4[4];
+    for (int j = 0; j < 8; j++) s8[j] = acc[j] + acc[j + 8];
+    for (int j = 0; j < 4; j++) s4[j] = s8[j] + s8[j + 4];
+    return (s4[0] + s4[2]) + (s4[1] + s4[3]);
 }
 
 FGK_INLINE float fgk__sum(const float *x, int64_t n) {
     float acc[FGK_LANES] = {0};
     int64_t i = 0;
-    for (; i + FGK_LANES <= n; i += FGK_LANES)
+    for (; i + FGK_LANES <= n; i += FGK_LANES) {
+#pragma omp simd
         for (int j = 0; j < FGK_LANES; j++) acc[j] += x[i + j];
-    for (int j = 0; i < n; i++, j++) acc[j] += x[i];
+    }
+    int64_t rem = n - i;
+#pragma omp simd
+    for (int64_t j = 0; j < rem; j++) acc[j] += x[i + j];
     return fgk__fold_sum(acc);
 }
 
 FGK_INLINE float fgk__dot(const float *a, const float *b, int64_t n) {
     float acc[FGK_LANES] = {0};
     int64_t i = 0;
-    for (; i + FGK_LANES <= n; i += FGK_LANES)
+    for (; i + FGK_LANES <= n; i += FGK_LANES) {
+#pragma omp simd
         for (int j = 0; j < FGK_LANES; j++) acc[j] += a[i + j] * b[i + j];
-    for (int j = 0; i < n; i++, j++) acc[j] += a[i] * b[i];
+    }
+    int64_t rem = n - i;
+#pragma omp simd
+    for (int64_t j = 0; j < rem; j++) acc[j] += a[i + j] * b[i + j];
     return fgk__fold_sum(acc);
 }
 
@@ -156,44 +192,43 @@ FGK_INLINE float fgk__dot(const float *a, const float *b, int64_t n) {
 FGK_INLINE float fgk__sumsq_centered(const float *x, float m, int64_t n) {
     float acc[FGK_LANES] = {0};
     int64_t i = 0;
-    for (; i + FGK_LANES <= n; i += FGK_LANES)
-        for (int j = 0; j < FGK_LANES; j++) {
-            float d = x[i + j] - m;
-            acc[j] += d * d;
-        }
-    for (int j = 0; i < n; i++, j++) {
-        float d = x[i] - m;
-        acc[j] += d * d;
+    for (; i + FGK_LANES <= n; i += FGK_LANES) {
+#pragma omp simd
+        for (int j = 0; j < FGK_LANES; j++) acc[j] += (x[i + j] - m) * (x[i + j] - m);
     }
+    int64_t rem = n - i;
+#pragma omp simd
+    for (int64_t j = 0; j < rem; j++) acc[j] += (x[i + j] - m) * (x[i + j] - m);
     return fgk__fold_sum(acc);
 }
 
-/* max of x[0..n), n >= 1. NaNs are skipped unless x[0] is NaN (callers don't care). */
+/* max of x[0..n), n >= 1. Max is exact, so any order gives the same value, up to the
+ * sign of a zero, which no caller can observe (they use it as a shift, x - max). If x
+ * holds a NaN the result is unspecified, but the callers' results are NaN anyway. */
 FGK_INLINE float fgk__max(const float *x, int64_t n) {
-    float acc[FGK_LANES];
-    for (int j = 0; j < FGK_LANES; j++) acc[j] = x[0];
-    int64_t i = 0;
-    for (; i + FGK_LANES <= n; i += FGK_LANES)
-        for (int j = 0; j < FGK_LANES; j++) acc[j] = x[i + j] > acc[j] ? x[i + j] : acc[j];
-    for (int j = 0; i < n; i++, j++) acc[j] = x[i] > acc[j] ? x[i] : acc[j];
-    for (int w = FGK_LANES / 2; w > 0; w /= 2)
-        for (int j = 0; j < w; j++) acc[j] = acc[j + w] > acc[j] ? acc[j + w] : acc[j];
-    return acc[0];
+    float m = x[0];
+#pragma omp simd reduction(max : m)
+    for (int64_t i = 0; i < n; i++) m = x[i] > m ? x[i] : m;
+    return m;
 }
 
 /* y[i] = exp(x[i] - m); returns the sum of the y[i] (fixed order). y may alias x. */
 FGK_INLINE float fgk__exp_shift_sum(float *y, const float *x, float m, int64_t n) {
     float acc[FGK_LANES] = {0};
     int64_t i = 0;
-    for (; i + FGK_LANES <= n; i += FGK_LANES)
+    for (; i + FGK_LANES <= n; i += FGK_LANES) {
+#pragma omp simd
         for (int j = 0; j < FGK_LANES; j++) {
             float e = fgk__expf(x[i + j] - m);
             y[i + j] = e;
             acc[j] += e;
         }
-    for (int j = 0; i < n; i++, j++) {
-        float e = fgk__expf(x[i] - m);
-        y[i] = e;
+    }
+    int64_t rem = n - i;
+#pragma omp simd
+    for (int64_t j = 0; j < rem; j++) {
+        float e = fgk__expf(x[i + j] - m);
+        y[i + j] = e;
         acc[j] += e;
     }
     return fgk__fold_sum(acc);
@@ -203,9 +238,13 @@ FGK_INLINE float fgk__exp_shift_sum(float *y, const float *x, float m, int64_t n
 FGK_INLINE float fgk__sum_exp_shift(const float *x, float m, int64_t n) {
     float acc[FGK_LANES] = {0};
     int64_t i = 0;
-    for (; i + FGK_LANES <= n; i += FGK_LANES)
+    for (; i + FGK_LANES <= n; i += FGK_LANES) {
+#pragma omp simd
         for (int j = 0; j < FGK_LANES; j++) acc[j] += fgk__expf(x[i + j] - m);
-    for (int j = 0; i < n; i++, j++) acc[j] += fgk__expf(x[i] - m);
+    }
+    int64_t rem = n - i;
+#pragma omp simd
+    for (int64_t j = 0; j < rem; j++) acc[j] += fgk__expf(x[i + j] - m);
     return fgk__fold_sum(acc);
 }
 

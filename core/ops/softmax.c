@@ -9,6 +9,7 @@ FGK_CLONES static void softmax_fwd_rows(float *out, const float *x, int64_t lo, 
         float *o = out + n * C;
         float m = fgk__max(xr, C); /* shift by the max so exp cannot overflow */
         float inv = 1.0f / fgk__exp_shift_sum(o, xr, m, C);
+#pragma omp simd
         for (int64_t i = 0; i < C; i++) o[i] *= inv;
     }
 }
@@ -29,6 +30,7 @@ FGK_CLONES static void softmax_bwd_rows(float *dx, const float *y, const float *
         const float *yr = y + n * C, *dy = dout + n * C;
         float *d = dx + n * C;
         float s = fgk__dot(yr, dy, C);
+#pragma omp simd
         for (int64_t i = 0; i < C; i++) d[i] += yr[i] * (dy[i] - s);
     }
 }
