@@ -26,6 +26,8 @@ fg_tensor *fg_op_attention_qkv(fg_graph *g, fg_tensor *qkv, int32_t num_heads, u
     fg_tensor *out = fg_graph_tensor(g, FG_DTYPE_F32, 3, shape);
     float *probs = fg_graph_buffer(g, B * num_heads * T * T);
     if (out == NULL || probs == NULL) return NULL;
+    if (fgk_scratch_reserve(fgk_attention_scratch_floats(T, C, num_heads)) != 0)
+        return fg_graph_fail(g, FG_E_NOMEM, "attention: out of memory for per-thread scratch");
     fgk_attention_fwd(fg_f32(out), probs, fg_f32(qkv), B, T, C, num_heads,
                       (int)(flags & FG_ATTN_CAUSAL));
     fg_tape_entry *e = fg_graph_record(g, attention_backward, out, &qkv, 1);

@@ -3,6 +3,7 @@
 #include "autodiff/ops.h"
 #include "ops/kernels.h"
 
+#include <stdint.h>
 #include <string.h>
 
 static void linear_backward(fg_graph *g, const fg_tape_entry *e, unsigned which) {
@@ -29,6 +30,9 @@ fg_tensor *fg_op_linear(fg_graph *g, fg_tensor *x, fg_tensor *w, fg_tensor *bias
         return fg_graph_fail(g, FG_E_INVALID_ARG, "linear: bias has %lld elements, weight %s has %lld outputs",
                              (long long)bias->numel, fg_shape_str(w, ws, sizeof ws),
                              (long long)w->shape[0]);
+    if (fg_rows(x) > INT32_MAX || w->shape[0] > INT32_MAX || w->shape[1] > INT32_MAX)
+        return fg_graph_fail(g, FG_E_RANGE, "linear: %s x %s exceeds the BLAS index range (2^31 - 1)",
+                             fg_shape_str(x, xs, sizeof xs), fg_shape_str(w, ws, sizeof ws));
     int64_t shape[FG_MAX_DIMS];
     memcpy(shape, x->shape, sizeof shape);
     shape[x->ndim - 1] = w->shape[0];

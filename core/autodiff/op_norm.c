@@ -10,11 +10,16 @@ static void layernorm_backward(fg_graph *g, const fg_tape_entry *e, unsigned whi
     (void)g;
 }
 
+/* Checks the weight's size and reserves the scratch the backward kernel will use. */
 static int check_norm_weight(fg_graph *g, const char *op, const fg_tensor *x, const fg_tensor *w) {
     if (x->ndim < 1 || w->numel != fg_last_dim(x)) {
         char xs[96];
         fg_graph_fail(g, FG_E_INVALID_ARG, "%s: weight has %lld elements, input %s needs %lld", op,
                       (long long)w->numel, fg_shape_str(x, xs, sizeof xs), (long long)fg_last_dim(x));
+        return 0;
+    }
+    if (fgk_scratch_reserve(fgk_norm_scratch_floats(fg_rows(x), fg_last_dim(x))) != 0) {
+        fg_graph_fail(g, FG_E_NOMEM, "%s: out of memory for backward scratch", op);
         return 0;
     }
     return 1;

@@ -95,6 +95,20 @@ static void store_probs_row(float *dst, const float *src, int64_t L, int64_t T) 
     for (; j < T; j++) dst[j] = j < L ? src[j] : 0.0f;
 }
 
+/* Per-thread scratch of one head, forward and backward (see the buffers below). */
+static size_t fwd_scratch(int64_t Tp, int64_t hs, int64_t hsp) {
+    return (size_t)(Tp * hs + hs * Tp + Tp * hsp + MR * Tp + MR * hsp);
+}
+static size_t bwd_scratch(int64_t Tp, int64_t hs, int64_t hsp) {
+    return (size_t)(hs * Tp + 3 * Tp * hsp + 2 * Tp * Tp + MR * Tp + MR * hsp);
+}
+
+size_t fgk_attention_scratch_floats(int64_t T, int64_t C, int64_t H) {
+    const int64_t hs = C / H, Tp = round_up(T, NR), hsp = round_up(hs, NR);
+    size_t f = fwd_scratch(Tp, hs, hsp), b = bwd_scratch(Tp, hs, hsp);
+    return f > b ? f : b;
+}
+
 FGK_CLONES static void attention_fwd_head(float *out, float *probs, const float *qkv, int64_t b,
                                           int64_t h, int64_t T, int64_t C, int64_t H,
                                           int causal) {
@@ -104,7 +118,7 @@ FGK_CLONES static void attention_fwd_head(float *out, float *probs, const float 
     const float *base = qkv + b * T * C3 + h * hs;
     float *probs_bh = probs + (b * H + h) * T * T;
 
-    float *q = fgk__scratch((size_t)(Tp * hs + hs * Tp + Tp * hsp + MR * Tp + MR * hsp));
+    float *q = fgk__scratch(fwd_scratch(Tp, hs, hsp));
     float *kt = q + Tp * hs;   /* K^T [hs][Tp] */
     float *v = kt + hs * Tp;   /* V   [Tp][hsp] */
     float *s = v + Tp * hsp;   /* scores / probs of one row block [MR][Tp] */
@@ -168,8 +182,7 @@ FGK_CLONES static void attention_bwd_head(float *dqkv, const float *dout, const 
     const float *probs_bh = probs + (b * H + h) * T * T;
     float *dbase = dqkv + b * T * C3 + h * hs;
 
-    int64_t nbuf = hs * Tp + 3 * Tp * hsp;
-    float *vt = fgk__scratch((size_t)(nbuf + 2 * Tp * Tp + MR * Tp + MR * hsp));
+    float *vt = fgk__scratch(bwd_scratch(Tp, hs, hsp));
     float *ks = vt + hs * Tp;    /* scale K [Tp][hsp] */
     float *qs = ks + Tp * hsp;   /* scale Q [Tp][hsp] */
     float *dop = qs + Tp * hsp;  /* dO      [Tp][hsp] */
@@ -178,7 +191,8 @@ FGK_CLONES static void attention_bwd_head(float *dqkv, const float *dout, const 
     float *dp = ds + Tp * Tp;    /* dP of one row block [MR][Tp] */
     float *tmp = dp + MR * Tp;   /* one row block of dQ, dK or dV [MR][hsp] */
 
-    if (Tp != T || hsp != hs) memset(vt, 0, (size_t)nbuf * sizeof(float));
+    /* zero the padding of the transposed/scaled copies: vt, ks, qs, dop */
+    if (Tp != T || hsp != hs) memset(vt, 0, (size_t)(hs * Tp + 3 * Tp * hsp) * sizeof(float));
     if (Tp > T) { /* padding rows of P and dS; rows < T are fully rewritten below */
         memset(pp + T * Tp, 0, (size_t)((Tp - T) * Tp) * sizeof(float));
         memset(ds + T * Tp, 0, (size_t)((Tp - T) * Tp) * sizeof(float));

@@ -9,6 +9,7 @@
 #ifndef FG_CORE_KERNELS_H
 #define FG_CORE_KERNELS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* out[n, :] = table[ids[n], :]. Caller guarantees 0 <= ids[n] < rows of table. */
@@ -66,6 +67,13 @@ float fgk_cross_entropy_fwd(float *lse, const float *logits, const int32_t *targ
 /* dlogits += dloss * (softmax(logits) - onehot(target)) / n_valid */
 void fgk_cross_entropy_bwd(float *dlogits, const float *logits, const int32_t *targets,
                            const float *lse, float dloss, int64_t n_valid, int64_t N, int64_t V);
+
+/* Per-thread scratch. Ops reserve what their kernels will take before calling them, so
+ * running out of memory is an error the op reports rather than a failure in a kernel.
+ * Returns 0, or -1 when memory ran out. */
+int fgk_scratch_reserve(size_t floats_per_thread);
+size_t fgk_attention_scratch_floats(int64_t T, int64_t C, int64_t H); /* fwd and bwd */
+size_t fgk_norm_scratch_floats(int64_t N, int64_t C);                 /* layernorm/rmsnorm bwd */
 
 /* Elementwise helpers used by the tape. */
 void fgk_add(float *out, const float *a, const float *b, int64_t n);

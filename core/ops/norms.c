@@ -129,6 +129,10 @@ FGK_CLONES static void layernorm_bwd_rows(float *dx, float *pw, float *pb, const
     }
 }
 
+size_t fgk_norm_scratch_floats(int64_t N, int64_t C) {
+    return (size_t)(((N + FGK_ROW_CHUNK - 1) / FGK_ROW_CHUNK) * 2 * C);
+}
+
 void fgk_layernorm_bwd(float *dx, float *dw, float *db, const float *dout, const float *x,
                        const float *w, const float *mean, const float *rstd, int64_t N,
                        int64_t C) {

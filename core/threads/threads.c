@@ -19,7 +19,9 @@ void fg_threads_init(int n) {
     }
     thread_count = n;
     omp_set_num_threads(n);
-    openblas_set_num_threads(n);
+    /* OpenBLAS's own pool would spin after each call and fight the OpenMP threads; the
+     * linear kernels split each GEMM over the OpenMP threads instead (core/ops/linear.c). */
+    openblas_set_num_threads(1);
 }
 
 int fg_threads_count(void) { return thread_count; }
