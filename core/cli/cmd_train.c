@@ -66,6 +66,9 @@ static int parse_options(int argc, char **argv, train_options *o) {
             o->seed = v;
         } else if ((v = fg_cli_option(argc, argv, &i, "--runs-dir", &missing)) != NULL) {
             o->runs_dir = v;
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fg_cli_usage(stdout);
+            return -1;
         } else if (missing) {
             snprintf(msg, sizeof msg, "%s needs a value", argv[i]);
             return fg_cli_fail(msg);
@@ -124,7 +127,8 @@ static int resolve_seed(const train_options *o, const fg_config *cfg, uint64_t *
 
 int fg_cmd_train(int argc, char **argv) {
     train_options o;
-    if (parse_options(argc, argv, &o) != 0) return 1;
+    int parsed = parse_options(argc, argv, &o);
+    if (parsed != 0) return parsed < 0 ? 0 : 1;
     fg_threads_init(o.threads);
 
     int rc = 1;
