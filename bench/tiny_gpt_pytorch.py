@@ -121,9 +121,11 @@ def main():
 
     loss_value = float("nan")
     start = None
+    step_times = []
     for step in range(a.steps):
+        t0 = time.perf_counter()
         if step == a.warmup_steps:
-            start = time.perf_counter()
+            start = t0
         ix = torch.randint(0, data.numel() - a.seq_len - 1, (a.batch, 1), generator=gen)
         window = data[ix + offsets]  # (B, T+1)
         x, y = window[:, :-1].contiguous(), window[:, 1:].contiguous()
@@ -133,6 +135,8 @@ def main():
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         loss_value = loss.item()
+        if step >= a.warmup_steps:
+            step_times.append(time.perf_counter() - t0)
     elapsed = time.perf_counter() - start
     timed = a.steps - a.warmup_steps
     print(json.dumps({
@@ -141,6 +145,8 @@ def main():
         "final_loss": loss_value,
         "timed_steps": timed,
         "elapsed_s": elapsed,
+        # robust to a noisy machine: from the median step time
+        "tokens_per_s_median": a.batch * a.seq_len / sorted(step_times)[len(step_times) // 2],
         "threads": a.threads,
         "params": sum(t.numel() for t in model.parameters()),
         "attention": "sdpa" if hasattr(F, "scaled_dot_product_attention") else "explicit",

@@ -8,25 +8,15 @@ import subprocess
 import sys
 import tempfile
 
-SRC = os.environ.get("FG_SOURCE_DIR") or os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
-BUILD = os.environ.get("FG_BUILD_DIR") or os.path.join(SRC, "build")
-VENV_PY = os.path.join(SRC, "build", "pyenv", "bin", "python")
+from fg_support import BUILD, Checks, reexec_with_safetensors
 
-try:
-    import numpy as np
-    import torch
-    from safetensors import safe_open
-    from safetensors.numpy import save_file as np_save_file
-    from safetensors.torch import load_file as pt_load_file, save_file as pt_save_file
-except ImportError as e:
-    # Debian's interpreter lacks `safetensors`: rerun under the project's venv, which sees
-    # Debian's numpy/torch through --system-site-packages.
-    if os.path.exists(VENV_PY) and os.environ.get("FG_PY_REEXEC") != "1":
-        os.environ["FG_PY_REEXEC"] = "1"
-        os.execv(VENV_PY, [VENV_PY] + sys.argv)
-    print(f"FAIL: {e}; run scripts/install-deps (it creates {VENV_PY})", file=sys.stderr)
-    sys.exit(1)
+reexec_with_safetensors()
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from safetensors import safe_open  # noqa: E402
+from safetensors.numpy import save_file as np_save_file  # noqa: E402
+from safetensors.torch import load_file as pt_load_file, save_file as pt_save_file  # noqa: E402
 
 BIN = os.path.join(BUILD, "bin", "test_safetensors")
 
@@ -42,16 +32,8 @@ EXPECTED = {
 TORCH_DTYPES = {"F32": torch.float32, "BF16": torch.bfloat16, "I32": torch.int32,
                 "F64": torch.float64}
 
-checks = 0
-failures = 0
-
-
-def check(cond, what):
-    global checks, failures
-    checks += 1
-    if not cond:
-        failures += 1
-        print(f"CHECK failed: {what}", file=sys.stderr)
+checks = Checks("test_safetensors_python")
+check = checks.check
 
 
 def run_bin(env_key, path):
@@ -139,8 +121,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         test_reference_reads_ours(tmp)
         test_ours_reads_reference(tmp)
-    print(f"test_safetensors_python: {checks - failures} passed, {failures} failed")
-    return 0 if failures == 0 else 1
+    return checks.finish()
 
 
 if __name__ == "__main__":

@@ -127,6 +127,20 @@ static void test_round_trip(void) {
     if (d != NULL) closedir(d);
     CHECK(temps == 0);
 
+    /* Large dims print as plain integers (not 1e+15) and read back exactly. */
+    const int64_t big[3] = {0, 5000000000LL, 999999999999999LL};
+    fg_st_entry wide = {"wide", FG_DTYPE_F64, 3, big, NULL};
+    CHECK_MSG(fg_safetensors_write(path, &wide, 1, NULL, NULL, 0, &err) == FG_OK, "%s", err.msg);
+    f = NULL;
+    CHECK_MSG(fg_safetensors_read(path, &f, &err) == FG_OK, "%s", err.msg);
+    CHECK(fg_st_ndim(f, 0) == 3 && fg_st_shape(f, 0)[1] == big[1] && fg_st_shape(f, 0)[2] == big[2]);
+    CHECK(fg_st_numel(f, 0) == 0);
+    fg_safetensors_close(f);
+    const int64_t too_big[2] = {0, 1000000000000000LL};
+    wide.shape = too_big;
+    wide.ndim = 2;
+    CHECK(fg_safetensors_write(path, &wide, 1, NULL, NULL, 0, &err) == FG_E_INVALID_ARG);
+
     /* No tensors at all is a valid file. */
     CHECK(fg_safetensors_write(path, NULL, 0, NULL, NULL, 0, &err) == FG_OK);
     f = NULL;
