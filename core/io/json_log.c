@@ -1,6 +1,7 @@
 /* JSON-array log file, valid after every append. See json_log.h. */
 #define _POSIX_C_SOURCE 200809L
 
+#include "util/error.h"
 #include "io/json_log.h"
 
 #include <cjson/cJSON.h>
@@ -23,18 +24,6 @@ struct fg_json_log {
     long size;        /* bytes in the file */
     bool has_records; /* the array is non-empty */
 };
-
-static fg_status jl_fail(fg_error *err, fg_status code, const char *fmt, ...) FG_PRINTF(3, 4);
-static fg_status jl_fail(fg_error *err, fg_status code, const char *fmt, ...) {
-    if (err != NULL) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-        err->code = code;
-    }
-    return code;
-}
 
 /* ---- a growable string ---------------------------------------------------------------- */
 
@@ -112,7 +101,7 @@ static fg_status scan_existing(fg_json_log *log, const char *text, size_t len, f
     size_t end = len;
     while (end > 0 && is_space(text[end - 1])) end--;
     if (!array || parse_end != text + end)
-        return jl_fail(err, FG_E_PARSE, "%s: exists and is not a JSON array log", log->path);
+        return fg_error_set(err, FG_E_PARSE, "%s: exists and is not a JSON array log", log->path);
     size_t tail = end - 1; /* the closing ']' */
     while (tail > 0 && is_space(text[tail - 1])) tail--;
     log->tail = (long)tail;
@@ -123,10 +112,10 @@ static fg_status scan_existing(fg_json_log *log, const char *text, size_t len, f
 
 static fg_status read_existing(fg_json_log *log, long size, fg_error *err) {
     char *text = malloc((size_t)size + 1);
-    if (text == NULL) return jl_fail(err, FG_E_NOMEM, "%s: out of memory", log->path);
+    if (text == NULL) return fg_error_set(err, FG_E_NOMEM, "%s: out of memory", log->path);
     fg_status st = FG_OK;
     if (fseek(log->f, 0, SEEK_SET) != 0 || fread(text, 1, (size_t)size, log->f) != (size_t)size)
-        st = jl_fail(err, FG_E_IO, "%s: cannot read: %s", log->path, strerror(errno));
+        st = fg_error_set(err, FG_E_IO, "%s: cannot read: %s", log->path, strerror(errno));
     else
         st = scan_existing(log, text, (size_t)size, err);
     free(text);
@@ -135,7 +124,7 @@ static fg_status read_existing(fg_json_log *log, long size, fg_error *err) {
 
 fg_status fg_json_log_open(const char *path, fg_json_log **out, fg_error *err) {
     if (path == NULL || out == NULL)
-        return jl_fail(err, FG_E_INVALID_ARG, "json log: invalid arguments");
+        return fg_error_set(err, FG_E_INVALID_ARG, "json log: invalid arguments");
     *out = NULL;
     fg_json_log *log = calloc(1, sizeof *log);
     size_t plen = strlen(path) + 1;
@@ -143,7 +132,7 @@ fg_status fg_json_log_open(const char *path, fg_json_log **out, fg_error *err) {
     if (log == NULL || p == NULL) {
         free(log);
         free(p);
-        return jl_fail(err, FG_E_NOMEM, "%s: out of memory", path);
+        return fg_error_set(err, FG_E_NOMEM, "%s: out of memory", path);
     }
     memcpy(p, path, plen);
     log->path = p;
@@ -151,20 +140,20 @@ fg_status fg_json_log_open(const char *path, fg_json_log **out, fg_error *err) {
     struct stat sb;
     fg_status st = FG_OK;
     if (fd < 0) {
-        st = jl_fail(err, FG_E_IO, "%s: cannot open: %s", path, strerror(errno));
+        st = fg_error_set(err, FG_E_IO, "%s: cannot open: %s", path, strerror(errno));
     } else if (fstat(fd, &sb) != 0) {
-        st = jl_fail(err, FG_E_IO, "%s: cannot open: %s", path, strerror(errno));
+        st = fg_error_set(err, FG_E_IO, "%s: cannot open: %s", path, strerror(errno));
         close(fd);
     } else if (!S_ISREG(sb.st_mode)) {
-        st = jl_fail(err, FG_E_IO, "%s: cannot open: not a regular file", path);
+        st = fg_error_set(err, FG_E_IO, "%s: cannot open: not a regular file", path);
         close(fd);
     } else if ((log->f = fdopen(fd, "r+b")) == NULL) {
-        st = jl_fail(err, FG_E_IO, "%s: cannot open: %s", path, strerror(errno));
+        st = fg_error_set(err, FG_E_IO, "%s: cannot open: %s", path, strerror(errno));
         close(fd);
     } else if (sb.st_size > 0) {
         st = read_existing(log, (long)sb.st_size, err);
     } else if (fputs("[\n]", log->f) == EOF || fflush(log->f) != 0) {
-        st = jl_fail(err, FG_E_IO, "%s: cannot write: %s", path, strerror(errno));
+        st = fg_error_set(err, FG_E_IO, "%s: cannot write: %s", path, strerror(errno));
     } else {
         log->tail = 1;
         log->size = 3;
@@ -182,18 +171,18 @@ fg_status fg_json_log_open(const char *path, fg_json_log **out, fg_error *err) {
 static fg_status check_keys(const fg_json_log *log, uint32_t n, const char *const *keys,
                             const double *values, fg_error *err) {
     if (n > 0 && (keys == NULL || values == NULL))
-        return jl_fail(err, FG_E_INVALID_ARG, "%s: json log append: NULL keys or values",
+        return fg_error_set(err, FG_E_INVALID_ARG, "%s: json log append: NULL keys or values",
                        log->path);
     for (uint32_t i = 0; i < n; i++) {
         if (keys[i] == NULL || keys[i][0] == '\0')
-            return jl_fail(err, FG_E_INVALID_ARG, "%s: json log append: key %u is empty",
+            return fg_error_set(err, FG_E_INVALID_ARG, "%s: json log append: key %u is empty",
                            log->path, (unsigned)i);
         if (strcmp(keys[i], "step") == 0)
-            return jl_fail(err, FG_E_INVALID_ARG, "%s: json log append: 'step' is reserved",
+            return fg_error_set(err, FG_E_INVALID_ARG, "%s: json log append: 'step' is reserved",
                            log->path);
         for (uint32_t j = 0; j < i; j++)
             if (strcmp(keys[i], keys[j]) == 0)
-                return jl_fail(err, FG_E_INVALID_ARG,
+                return fg_error_set(err, FG_E_INVALID_ARG,
                                "%s: json log append: duplicate key '%.200s'", log->path,
                                keys[i]);
     }
@@ -203,7 +192,7 @@ static fg_status check_keys(const fg_json_log *log, uint32_t n, const char *cons
 fg_status fg_json_log_append(fg_json_log *log, int64_t step, uint32_t n,
                              const char *const *keys, const double *values, fg_error *err) {
     if (log == NULL || log->f == NULL)
-        return jl_fail(err, FG_E_INVALID_ARG, "json log append: log is not open");
+        return fg_error_set(err, FG_E_INVALID_ARG, "json log append: log is not open");
     fg_status st = check_keys(log, n, keys, values, err);
     if (st != FG_OK) return st;
     jl_buf b = {0};
@@ -220,7 +209,7 @@ fg_status fg_json_log_append(fg_json_log *log, int64_t step, uint32_t n,
     buf_str(&b, "}\n]");
     if (b.oom) {
         free(b.s);
-        return jl_fail(err, FG_E_NOMEM, "%s: out of memory", log->path);
+        return fg_error_set(err, FG_E_NOMEM, "%s: out of memory", log->path);
     }
     long end = log->tail + (long)b.len;
     bool ok = fseek(log->f, log->tail, SEEK_SET) == 0 && fwrite(b.s, 1, b.len, log->f) == b.len &&
@@ -230,7 +219,7 @@ fg_status fg_json_log_append(fg_json_log *log, int64_t step, uint32_t n,
     free(b.s);
     if (!ok) {
         if (end > log->size) log->size = end; /* may be partly written */
-        return jl_fail(err, FG_E_IO, "%s: cannot append: %s", log->path, strerror(errno));
+        return fg_error_set(err, FG_E_IO, "%s: cannot append: %s", log->path, strerror(errno));
     }
     log->size = end;
     log->tail = end - 2;

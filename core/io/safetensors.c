@@ -1,6 +1,8 @@
 /* safetensors writer (atomic) and validating reader. See safetensors.h. */
 #define _POSIX_C_SOURCE 200809L
 
+#include "tensor/tensor.h"
+#include "util/error.h"
 #include "io/safetensors.h"
 
 #include <cjson/cJSON.h>
@@ -25,32 +27,10 @@
 #define ST_MAX_HEADER (100u * 1000u * 1000u) /* as the reference implementation */
 #define ST_MAX_NDIM 64
 
-static fg_status st_fail(fg_error *err, fg_status code, const char *fmt, ...) FG_PRINTF(3, 4);
-static fg_status st_fail(fg_error *err, fg_status code, const char *fmt, ...) {
-    if (err != NULL) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-        err->code = code;
-    }
-    return code;
-}
-
-size_t fg_st_dtype_size(int32_t dtype) {
-    switch (dtype) {
-    case FG_DTYPE_F32: return 4;
-    case FG_DTYPE_BF16: return 2;
-    case FG_DTYPE_I32: return 4;
-    case FG_DTYPE_F64: return 8;
-    default: return 0;
-    }
-}
-
 static const char *const st_dtype_names[] = {"F32", "BF16", "I32", "F64"};
 
 const char *fg_st_dtype_name(int32_t dtype) {
-    return fg_st_dtype_size(dtype) ? st_dtype_names[dtype] : NULL;
+    return fg_dtype_size(dtype) ? st_dtype_names[dtype] : NULL;
 }
 
 static bool utf8_valid(const unsigned char *s, size_t n) {
@@ -114,24 +94,24 @@ static fg_status check_entries(const char *path, const fg_st_entry *e, size_t n,
     for (size_t i = 0; i < n; i++) {
         const char *name = e[i].name;
         if (name == NULL || name[0] == '\0')
-            return st_fail(err, FG_E_INVALID_ARG, "%s: tensor %zu has no name", path, i);
+            return fg_error_set(err, FG_E_INVALID_ARG, "%s: tensor %zu has no name", path, i);
         if (!utf8_valid((const unsigned char *)name, strlen(name)))
-            return st_fail(err, FG_E_INVALID_ARG, "%s: tensor %zu: name is not UTF-8", path, i);
+            return fg_error_set(err, FG_E_INVALID_ARG, "%s: tensor %zu: name is not UTF-8", path, i);
         if (strcmp(name, "__metadata__") == 0)
-            return st_fail(err, FG_E_INVALID_ARG, "%s: '__metadata__' is reserved", path);
-        size_t es = fg_st_dtype_size(e[i].dtype);
+            return fg_error_set(err, FG_E_INVALID_ARG, "%s: '__metadata__' is reserved", path);
+        size_t es = fg_dtype_size(e[i].dtype);
         if (es == 0)
-            return st_fail(err, FG_E_INVALID_ARG, "%s: tensor '%.200s': unknown dtype %d", path,
+            return fg_error_set(err, FG_E_INVALID_ARG, "%s: tensor '%.200s': unknown dtype %d", path,
                            name, (int)e[i].dtype);
         if (e[i].ndim < 0 || e[i].ndim > ST_MAX_NDIM || (e[i].ndim > 0 && e[i].shape == NULL))
-            return st_fail(err, FG_E_INVALID_ARG, "%s: tensor '%.200s': bad ndim %d", path,
+            return fg_error_set(err, FG_E_INVALID_ARG, "%s: tensor '%.200s': bad ndim %d", path,
                            name, (int)e[i].ndim);
         if (!tensor_bytes(e[i].shape, e[i].ndim, es, &nbytes[i]) ||
             total + nbytes[i] > (uint64_t)ST_MAX_INT)
-            return st_fail(err, FG_E_INVALID_ARG,
+            return fg_error_set(err, FG_E_INVALID_ARG,
                            "%s: tensor '%.200s': negative or too large shape", path, name);
         if (nbytes[i] > 0 && e[i].data == NULL)
-            return st_fail(err, FG_E_INVALID_ARG, "%s: tensor '%.200s': no data", path, name);
+            return fg_error_set(err, FG_E_INVALID_ARG, "%s: tensor '%.200s': no data", path, name);
         total += nbytes[i];
     }
     return FG_OK;
@@ -141,22 +121,22 @@ static fg_status check_names(const char *path, const fg_st_entry *e, size_t n, c
                              const char *const *mv, size_t n_meta, fg_error *err) {
     size_t m = n > n_meta ? n : n_meta;
     const char **names = malloc((m ? m : 1) * sizeof *names);
-    if (names == NULL) return st_fail(err, FG_E_NOMEM, "%s: out of memory", path);
+    if (names == NULL) return fg_error_set(err, FG_E_NOMEM, "%s: out of memory", path);
     for (size_t i = 0; i < n; i++) names[i] = e[i].name;
     const char *dup = find_duplicate(names, n);
     fg_status st = FG_OK;
     if (dup != NULL) {
-        st = st_fail(err, FG_E_INVALID_ARG, "%s: duplicate tensor name '%.200s'", path, dup);
+        st = fg_error_set(err, FG_E_INVALID_ARG, "%s: duplicate tensor name '%.200s'", path, dup);
         goto done;
     }
     for (size_t i = 0; i < n_meta; i++) {
         if (mk[i] == NULL || mv[i] == NULL) {
-            st = st_fail(err, FG_E_INVALID_ARG, "%s: metadata pair %zu is NULL", path, i);
+            st = fg_error_set(err, FG_E_INVALID_ARG, "%s: metadata pair %zu is NULL", path, i);
             goto done;
         }
         if (!utf8_valid((const unsigned char *)mk[i], strlen(mk[i])) ||
             !utf8_valid((const unsigned char *)mv[i], strlen(mv[i]))) {
-            st = st_fail(err, FG_E_INVALID_ARG, "%s: metadata '%.200s' is not UTF-8", path,
+            st = fg_error_set(err, FG_E_INVALID_ARG, "%s: metadata '%.200s' is not UTF-8", path,
                          mk[i]);
             goto done;
         }
@@ -164,7 +144,7 @@ static fg_status check_names(const char *path, const fg_st_entry *e, size_t n, c
     }
     dup = find_duplicate(names, n_meta);
     if (dup != NULL)
-        st = st_fail(err, FG_E_INVALID_ARG, "%s: duplicate metadata key '%.200s'", path, dup);
+        st = fg_error_set(err, FG_E_INVALID_ARG, "%s: duplicate metadata key '%.200s'", path, dup);
 done:
     free(names);
     return st;
@@ -223,7 +203,7 @@ static fg_status write_file(const char *path, const char *header, const fg_st_en
                             size_t n, const uint64_t *nbytes, fg_error *err) {
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 64);
-    if (tmp == NULL) return st_fail(err, FG_E_NOMEM, "%s: out of memory", path);
+    if (tmp == NULL) return fg_error_set(err, FG_E_NOMEM, "%s: out of memory", path);
     int fd = -1;
     for (int attempt = 0; attempt < 100 && fd < 0; attempt++) {
         snprintf(tmp, plen + 64, "%s.tmp-%ld-%u", path, (long)getpid(),
@@ -232,7 +212,7 @@ static fg_status write_file(const char *path, const char *header, const fg_st_en
         if (fd < 0 && errno != EEXIST) break;
     }
     if (fd < 0) {
-        fg_status st = st_fail(err, FG_E_IO, "%s: cannot create temporary file %s: %s", path,
+        fg_status st = fg_error_set(err, FG_E_IO, "%s: cannot create temporary file %s: %s", path,
                                tmp, strerror(errno));
         free(tmp);
         return st;
@@ -277,7 +257,7 @@ static fg_status write_file(const char *path, const char *header, const fg_st_en
     if (dfd < 0 || (fsync(dfd) != 0 && errno != EINVAL)) {
         eno = errno;
         if (dfd >= 0) close(dfd);
-        return st_fail(err, FG_E_IO, "%s: cannot fsync directory %s: %s", path, dir,
+        return fg_error_set(err, FG_E_IO, "%s: cannot fsync directory %s: %s", path, dir,
                        strerror(eno));
     }
     close(dfd);
@@ -285,7 +265,7 @@ static fg_status write_file(const char *path, const char *header, const fg_st_en
 fail:
     unlink(tmp);
     free(tmp);
-    return st_fail(err, FG_E_IO, "%s: cannot %s: %s", path, what,
+    return fg_error_set(err, FG_E_IO, "%s: cannot %s: %s", path, what,
                    eno ? strerror(eno) : "write error");
 }
 
@@ -294,9 +274,9 @@ fg_status fg_safetensors_write(const char *path, const fg_st_entry *entries, siz
                                size_t n_meta, fg_error *err) {
     if (path == NULL || path[0] == '\0' || (n > 0 && entries == NULL) ||
         (n_meta > 0 && (meta_keys == NULL || meta_values == NULL)))
-        return st_fail(err, FG_E_INVALID_ARG, "safetensors write: invalid arguments");
+        return fg_error_set(err, FG_E_INVALID_ARG, "safetensors write: invalid arguments");
     uint64_t *nbytes = malloc((n ? n : 1) * sizeof *nbytes);
-    if (nbytes == NULL) return st_fail(err, FG_E_NOMEM, "%s: out of memory", path);
+    if (nbytes == NULL) return fg_error_set(err, FG_E_NOMEM, "%s: out of memory", path);
     fg_status st = check_entries(path, entries, n, nbytes, err);
     if (st == FG_OK) st = check_names(path, entries, n, meta_keys, meta_values, n_meta, err);
     if (st != FG_OK) {
@@ -306,7 +286,7 @@ fg_status fg_safetensors_write(const char *path, const fg_st_entry *entries, siz
     char *header = build_header(entries, n, nbytes, meta_keys, meta_values, n_meta);
     if (header == NULL) {
         free(nbytes);
-        return st_fail(err, FG_E_NOMEM, "%s: out of memory building the header", path);
+        return fg_error_set(err, FG_E_NOMEM, "%s: out of memory building the header", path);
     }
     st = write_file(path, header, entries, n, nbytes, err);
     cJSON_free(header);
@@ -383,7 +363,7 @@ typedef struct st_ctx {
     fg_st_file *f;
 } st_ctx;
 
-#define BAD(c, ...) st_fail((c)->err, FG_E_PARSE, __VA_ARGS__)
+#define BAD(c, ...) fg_error_set((c)->err, FG_E_PARSE, __VA_ARGS__)
 
 static fg_status parse_meta(st_ctx *c, const cJSON *meta) {
     if (!cJSON_IsObject(meta))
@@ -394,7 +374,7 @@ static fg_status parse_meta(st_ctx *c, const cJSON *meta) {
     f->meta_k = calloc(n ? n : 1, sizeof *f->meta_k);
     f->meta_v = calloc(n ? n : 1, sizeof *f->meta_v);
     if (f->meta_k == NULL || f->meta_v == NULL)
-        return st_fail(c->err, FG_E_NOMEM, "%s: out of memory", c->what);
+        return fg_error_set(c->err, FG_E_NOMEM, "%s: out of memory", c->what);
     for (const cJSON *m = meta->child; m != NULL; m = m->next) {
         if (!cJSON_IsString(m) || m->valuestring == NULL || m->string == NULL)
             return BAD(c, "%s: corrupt safetensors header: __metadata__ value '%.100s' is not "
@@ -405,12 +385,12 @@ static fg_status parse_meta(st_ctx *c, const cJSON *meta) {
         if (f->meta_k[i] == NULL || f->meta_v[i] == NULL) {
             free(f->meta_k[i]);
             free(f->meta_v[i]);
-            return st_fail(c->err, FG_E_NOMEM, "%s: out of memory", c->what);
+            return fg_error_set(c->err, FG_E_NOMEM, "%s: out of memory", c->what);
         }
         f->n_meta++;
     }
     const char **keys = malloc((n ? n : 1) * sizeof *keys);
-    if (keys == NULL) return st_fail(c->err, FG_E_NOMEM, "%s: out of memory", c->what);
+    if (keys == NULL) return fg_error_set(c->err, FG_E_NOMEM, "%s: out of memory", c->what);
     for (size_t i = 0; i < n; i++) keys[i] = f->meta_k[i];
     const char *dup = find_duplicate(keys, n);
     fg_status st = dup ? BAD(c, "%s: corrupt safetensors header: duplicate __metadata__ key "
@@ -451,10 +431,10 @@ static fg_status parse_tensor(st_ctx *c, const cJSON *obj, st_tensor *t) {
                    c->what, nm);
     t->dtype = dtype_from_name(dtype->valuestring);
     if (t->dtype < 0)
-        return st_fail(c->err, FG_E_UNSUPPORTED,
+        return fg_error_set(c->err, FG_E_UNSUPPORTED,
                        "%s: tensor '%.200s': dtype '%.40s' is not supported (F32, BF16, I32, "
                        "F64)", c->what, nm, dtype->valuestring);
-    size_t es = fg_st_dtype_size(t->dtype);
+    size_t es = fg_dtype_size(t->dtype);
     if (!cJSON_IsArray(shape))
         return BAD(c, "%s: corrupt safetensors header: tensor '%.200s': shape is not an array",
                    c->what, nm);
@@ -465,7 +445,7 @@ static fg_status parse_tensor(st_ctx *c, const cJSON *obj, st_tensor *t) {
                       "%d)", c->what, nm, nd, ST_MAX_NDIM);
     t->ndim = nd;
     t->shape = malloc((nd ? (size_t)nd : 1) * sizeof *t->shape);
-    if (t->shape == NULL) return st_fail(c->err, FG_E_NOMEM, "%s: out of memory", c->what);
+    if (t->shape == NULL) return fg_error_set(c->err, FG_E_NOMEM, "%s: out of memory", c->what);
     int k = 0;
     for (const cJSON *d = shape->child; d != NULL; d = d->next, k++) {
         uint64_t v;
@@ -513,7 +493,7 @@ static fg_status check_layout(st_ctx *c) {
     f->by_name = malloc((f->n ? f->n : 1) * sizeof *f->by_name);
     if (order == NULL || f->by_name == NULL) {
         free(order);
-        return st_fail(c->err, FG_E_NOMEM, "%s: out of memory", c->what);
+        return fg_error_set(c->err, FG_E_NOMEM, "%s: out of memory", c->what);
     }
     for (size_t i = 0; i < f->n; i++) order[i] = &f->t[i];
     qsort(order, f->n, sizeof *order, cmp_by_name);
@@ -562,12 +542,12 @@ static fg_status parse_root(st_ctx *c, const cJSON *root) {
         if (st != FG_OK) return st;
     }
     f->t = calloc(n ? n : 1, sizeof *f->t);
-    if (f->t == NULL) return st_fail(c->err, FG_E_NOMEM, "%s: out of memory", c->what);
+    if (f->t == NULL) return fg_error_set(c->err, FG_E_NOMEM, "%s: out of memory", c->what);
     for (const cJSON *e = root->child; e != NULL; e = e->next) {
         if (e == meta) continue;
         st_tensor *t = &f->t[f->n];
         t->name = dup_str(e->string ? e->string : "");
-        if (t->name == NULL) return st_fail(c->err, FG_E_NOMEM, "%s: out of memory", c->what);
+        if (t->name == NULL) return fg_error_set(c->err, FG_E_NOMEM, "%s: out of memory", c->what);
         f->n++;
         if (t->name[0] == '\0')
             return BAD(c, "%s: corrupt safetensors header: a tensor has an empty name", c->what);
@@ -583,12 +563,12 @@ static fg_status place_data(st_ctx *c) {
     for (size_t i = 0; i < f->n; i++) {
         st_tensor *t = &f->t[i];
         size_t nb = (size_t)(t->end - t->begin);
-        if (t->begin % fg_st_dtype_size(t->dtype) == 0) {
+        if (t->begin % fg_dtype_size(t->dtype) == 0) {
             t->data = f->data + t->begin;
             continue;
         }
         t->own = malloc(nb);
-        if (t->own == NULL) return st_fail(c->err, FG_E_NOMEM, "%s: out of memory", c->what);
+        if (t->own == NULL) return fg_error_set(c->err, FG_E_NOMEM, "%s: out of memory", c->what);
         memcpy(t->own, f->data + t->begin, nb);
         t->data = t->own;
     }
@@ -602,7 +582,7 @@ static fg_status parse_parts(const char *what, const char *hdr, size_t hlen,
     fg_st_file *f = calloc(1, sizeof *f);
     if (f == NULL) {
         free(data);
-        return st_fail(err, FG_E_NOMEM, "%s: out of memory", what);
+        return fg_error_set(err, FG_E_NOMEM, "%s: out of memory", what);
     }
     f->data = data;
     f->data_len = dlen;
@@ -644,14 +624,14 @@ static fg_status check_hlen(const char *what, const unsigned char *len8, uint64_
     uint64_t n = 0;
     for (int k = 7; k >= 0; k--) n = (n << 8) | len8[k];
     if (n > avail)
-        return st_fail(err, FG_E_PARSE, "%s: corrupt safetensors file: header length %llu "
+        return fg_error_set(err, FG_E_PARSE, "%s: corrupt safetensors file: header length %llu "
                        "exceeds the %llu bytes that follow it (file truncated?)", what,
                        (unsigned long long)n, (unsigned long long)avail);
     if (n > ST_MAX_HEADER)
-        return st_fail(err, FG_E_PARSE, "%s: corrupt safetensors file: header length %llu is "
+        return fg_error_set(err, FG_E_PARSE, "%s: corrupt safetensors file: header length %llu is "
                        "over the limit of %u", what, (unsigned long long)n, ST_MAX_HEADER);
     if (n < 2)
-        return st_fail(err, FG_E_PARSE, "%s: corrupt safetensors file: header length %llu is "
+        return fg_error_set(err, FG_E_PARSE, "%s: corrupt safetensors file: header length %llu is "
                        "too small", what, (unsigned long long)n);
     *hlen = n;
     return FG_OK;
@@ -661,52 +641,52 @@ fg_status fg_safetensors_parse(const void *buf, size_t len, const char *what, fg
                                fg_error *err) {
     if (what == NULL) what = "safetensors buffer";
     if (out == NULL || (buf == NULL && len > 0))
-        return st_fail(err, FG_E_INVALID_ARG, "%s: invalid arguments", what);
+        return fg_error_set(err, FG_E_INVALID_ARG, "%s: invalid arguments", what);
     *out = NULL;
     const unsigned char *b = buf;
     if (len < 8)
-        return st_fail(err, FG_E_PARSE, "%s: truncated safetensors file: %zu bytes, less than "
+        return fg_error_set(err, FG_E_PARSE, "%s: truncated safetensors file: %zu bytes, less than "
                        "the 8-byte header length", what, len);
     uint64_t hlen;
     fg_status st = check_hlen(what, b, len - 8, &hlen, err);
     if (st != FG_OK) return st;
     size_t dlen = len - 8 - (size_t)hlen;
     unsigned char *data = malloc(dlen ? dlen : 1);
-    if (data == NULL) return st_fail(err, FG_E_NOMEM, "%s: out of memory", what);
+    if (data == NULL) return fg_error_set(err, FG_E_NOMEM, "%s: out of memory", what);
     if (dlen) memcpy(data, b + 8 + hlen, dlen);
     return parse_parts(what, (const char *)b + 8, (size_t)hlen, data, dlen, out, err);
 }
 
 fg_status fg_safetensors_read(const char *path, fg_st_file **out, fg_error *err) {
     if (path == NULL || out == NULL)
-        return st_fail(err, FG_E_INVALID_ARG, "safetensors read: invalid arguments");
+        return fg_error_set(err, FG_E_INVALID_ARG, "safetensors read: invalid arguments");
     *out = NULL;
     FILE *f = fopen(path, "rb");
-    if (f == NULL) return st_fail(err, FG_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (f == NULL) return fg_error_set(err, FG_E_IO, "%s: cannot open: %s", path, strerror(errno));
     struct stat sb;
     if (fstat(fileno(f), &sb) != 0) {
         int eno = errno;
         fclose(f);
-        return st_fail(err, FG_E_IO, "%s: cannot read: %s", path, strerror(eno));
+        return fg_error_set(err, FG_E_IO, "%s: cannot read: %s", path, strerror(eno));
     }
     if (!S_ISREG(sb.st_mode)) {
         fclose(f);
-        return st_fail(err, FG_E_IO, "%s: cannot read: %s", path,
+        return fg_error_set(err, FG_E_IO, "%s: cannot read: %s", path,
                        S_ISDIR(sb.st_mode) ? "is a directory" : "not a regular file");
     }
     uint64_t size = (uint64_t)sb.st_size, hlen = 0;
     unsigned char len8[8];
     fg_status st = FG_OK;
     if (size < 8)
-        st = st_fail(err, FG_E_PARSE, "%s: truncated safetensors file: %llu bytes, less than "
+        st = fg_error_set(err, FG_E_PARSE, "%s: truncated safetensors file: %llu bytes, less than "
                      "the 8-byte header length", path, (unsigned long long)size);
     else if (fread(len8, 1, 8, f) != 8)
-        st = st_fail(err, FG_E_IO, "%s: read error: %s", path, strerror(errno));
+        st = fg_error_set(err, FG_E_IO, "%s: read error: %s", path, strerror(errno));
     else
         st = check_hlen(path, len8, size - 8, &hlen, err);
     if (st != FG_OK || size - 8 - hlen > SIZE_MAX) {
         fclose(f);
-        return st != FG_OK ? st : st_fail(err, FG_E_NOMEM, "%s: too large", path);
+        return st != FG_OK ? st : fg_error_set(err, FG_E_NOMEM, "%s: too large", path);
     }
     size_t dlen = (size_t)(size - 8 - hlen);
     char *hdr = malloc((size_t)hlen);
@@ -715,11 +695,11 @@ fg_status fg_safetensors_read(const char *path, fg_st_file **out, fg_error *err)
         free(hdr);
         free(data);
         fclose(f);
-        return st_fail(err, FG_E_NOMEM, "%s: out of memory reading %llu bytes", path,
+        return fg_error_set(err, FG_E_NOMEM, "%s: out of memory reading %llu bytes", path,
                        (unsigned long long)size);
     }
     if (fread(hdr, 1, (size_t)hlen, f) != hlen || fread(data, 1, dlen, f) != dlen) {
-        st = st_fail(err, FG_E_IO, "%s: read error: %s", path,
+        st = fg_error_set(err, FG_E_IO, "%s: read error: %s", path,
                      ferror(f) ? strerror(errno) : "file shrank while reading");
         free(hdr);
         free(data);

@@ -23,8 +23,6 @@ typedef struct fg_st_entry {
     const void *data;
 } fg_st_entry;
 
-/* Bytes per element of an FG_DTYPE_*, 0 for an unknown dtype. */
-size_t fg_st_dtype_size(int32_t dtype);
 /* The safetensors name of a dtype ("F32", "BF16", "I32", "F64"), NULL if unknown. */
 const char *fg_st_dtype_name(int32_t dtype);
 

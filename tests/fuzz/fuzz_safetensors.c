@@ -5,6 +5,7 @@
  * the data bytes, and the 8-byte length is put in front, so mutations of the JSON are not
  * all rejected by the length check. Any other input is parsed as a whole file. */
 #include "io/safetensors.h"
+#include "tensor/tensor.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,7 +30,7 @@ static void check_file(const uint8_t *data, size_t size) {
         int64_t numel = 1;
         for (int32_t d = 0; d < fg_st_ndim(f, i); d++) numel *= fg_st_shape(f, i)[d];
         if (numel != fg_st_numel(f, i) ||
-            nb != (size_t)numel * fg_st_dtype_size(fg_st_dtype(f, i)) ||
+            nb != (size_t)numel * fg_dtype_size(fg_st_dtype(f, i)) ||
             fg_st_find(f, fg_st_name(f, i)) != (int64_t)i)
             __builtin_trap();
         for (size_t k = 0; k < nb; k++) sum += p[k];

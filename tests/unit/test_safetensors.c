@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "io/safetensors.h"
+#include "tensor/tensor.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -76,9 +77,9 @@ static void check_sample(const fg_st_file *f) {
         CHECK(fg_st_numel(f, i) == numel);
         size_t nb = 99;
         const void *data = fg_st_data(f, i, &nb);
-        CHECK(nb == (size_t)numel * fg_st_dtype_size(e->dtype));
+        CHECK(nb == (size_t)numel * fg_dtype_size(e->dtype));
         CHECK(data != NULL);
-        CHECK(((uintptr_t)data % fg_st_dtype_size(e->dtype)) == 0);
+        CHECK(((uintptr_t)data % fg_dtype_size(e->dtype)) == 0);
         if (nb > 0 && data != NULL) CHECK(memcmp(data, e->data, nb) == 0);
         CHECK(fg_st_find(f, e->name) == (int64_t)i);
     }
