@@ -30,7 +30,7 @@ static void print_spec(const fg_param_spec *s, int indent) {
     }
     if (s->doc) printf("  -- %s", s->doc);
     printf("\n");
-    if (s->type == FG_PARAM_MAP)
+    if (s->type == FG_PARAM_MAP || s->type == FG_PARAM_MAP_LIST)
         for (uint32_t i = 0; i < s->n_fields; i++) print_spec(&s->fields[i], indent + 4);
 }
 
@@ -51,7 +51,7 @@ static cJSON *spec_json(const fg_param_spec *s) {
         for (const char *const *p = s->choices; *p; p++) cJSON_AddItemToArray(c, cJSON_CreateString(*p));
     }
     if (s->doc) cJSON_AddStringToObject(j, "doc", s->doc);
-    if (s->type == FG_PARAM_MAP) {
+    if (s->type == FG_PARAM_MAP || s->type == FG_PARAM_MAP_LIST) {
         cJSON *f = cJSON_AddArrayToObject(j, "fields");
         for (uint32_t i = 0; i < s->n_fields; i++) cJSON_AddItemToArray(f, spec_json(&s->fields[i]));
     }

@@ -122,6 +122,7 @@ static fg_status check_value(fg_objects *o, const fg_factory_ref *ref, fg_params
     case FG_PARAM_PARTIAL: type_ok = n->ctor == FG_CTOR_PARTIAL; break;
     case FG_PARAM_OBJECT: type_ok = n->ctor == FG_CTOR_SINGLETON || n->ctor == FG_CTOR_FACTORY; break;
     case FG_PARAM_MAP: type_ok = n->ctor == FG_CTOR_NONE && n->type == FG_NODE_MAP; break;
+    case FG_PARAM_MAP_LIST: type_ok = n->ctor == FG_CTOR_NONE && n->type == FG_NODE_LIST; break;
     default:
         return fg_error_set(err, FG_E_ABI, "plugin %s: parameter '%s' has unknown type %d",
                             ref->plugin->stem, s->name, s->type);
@@ -191,6 +192,22 @@ static fg_status check_value(fg_objects *o, const fg_factory_ref *ref, fg_params
         char owner[256];
         snprintf(owner, sizeof owner, "%s: %s", p->owner, s->name);
         return build_params(o, ref, owner, s->fields, s->n_fields, n, n->loc, &p->maps[i], err);
+    }
+    case FG_PARAM_MAP_LIST: {
+        fg_params **items = fg_objects_alloc(o, (n->n ? n->n : 1) * sizeof *items);
+        if (items == NULL) return fg_error_set(err, FG_E_NOMEM, "out of memory");
+        for (size_t k = 0; k < n->n; k++) {
+            const fg_node *it = n->items[k];
+            if (it->ctor != FG_CTOR_NONE || it->type != FG_NODE_MAP)
+                return fg_error_set(err, FG_E_TYPE, LOC_FMT ": %s: item %zu of '%s' must be a mapping, got %s",
+                                    LOC_ARGS(it->loc), p->owner, k, s->name, value_desc(it, got, sizeof got));
+            char owner[256];
+            snprintf(owner, sizeof owner, "%s: %s[%zu]", p->owner, s->name, k);
+            fg_status st = build_params(o, ref, owner, s->fields, s->n_fields, n->items[k], it->loc, &items[k], err);
+            if (st != FG_OK) return st;
+        }
+        p->lists[i] = items;
+        break;
     }
     }
     return FG_OK;

@@ -186,6 +186,7 @@ static const fg_host_api host_api = {
     .rng_next = api_rng_next,
     .resolve_path = api_resolve_path,
     .num_threads = api_num_threads,
+    .param_map_list = fg_api_param_map_list,
 };
 
 static const fg_host_info host_info = {

@@ -88,6 +88,18 @@ fg_status fg_api_param_partial(const fg_params *p, const char *key, const fg_par
     return st;
 }
 
+fg_status fg_api_param_map_list(const fg_params *p, const char *key, const fg_params *const **items,
+                                uint64_t *n_out, fg_error *err) {
+    fg_node *n = NULL;
+    int i = 0;
+    fg_status st = lookup(p, key, FG_PARAM_MAP_LIST, &n, &i, err);
+    if (st == FG_OK) {
+        *items = (const fg_params *const *)p->lists[i];
+        *n_out = n->n;
+    }
+    return st;
+}
+
 int32_t fg_api_param_present(const fg_params *p, const char *key) {
     if (p == NULL || key == NULL) return 0;
     int i = fg_params_index(p, key);

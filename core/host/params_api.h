@@ -15,6 +15,8 @@ fg_status fg_api_param_float_list(const fg_params *p, const char *key, const dou
 fg_status fg_api_param_map(const fg_params *p, const char *key, const fg_params **out, fg_error *err);
 fg_status fg_api_param_partial(const fg_params *p, const char *key, const fg_partial **out,
                                fg_error *err);
+fg_status fg_api_param_map_list(const fg_params *p, const char *key, const fg_params *const **items,
+                                uint64_t *n, fg_error *err);
 int32_t fg_api_param_present(const fg_params *p, const char *key);
 
 #endif

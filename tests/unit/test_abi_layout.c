@@ -42,9 +42,10 @@ _Static_assert(sizeof(fg_model_vtbl) == 40, "fg_model_vtbl size");
 _Static_assert(offsetof(fg_model_vtbl, forward) == 16, "fg_model_vtbl.forward");
 _Static_assert(offsetof(fg_model_vtbl, vocab_size) == 24, "fg_model_vtbl.vocab_size");
 _Static_assert(offsetof(fg_model_vtbl, max_seq_len) == 32, "fg_model_vtbl.max_seq_len");
-_Static_assert(sizeof(fg_optimizer_vtbl) == 32, "fg_optimizer_vtbl size");
+_Static_assert(sizeof(fg_optimizer_vtbl) == 40, "fg_optimizer_vtbl size");
 _Static_assert(offsetof(fg_optimizer_vtbl, step) == 16, "fg_optimizer_vtbl.step");
 _Static_assert(offsetof(fg_optimizer_vtbl, base_lr) == 24, "fg_optimizer_vtbl.base_lr");
+_Static_assert(offsetof(fg_optimizer_vtbl, state_bytes) == 32, "fg_optimizer_vtbl.state_bytes");
 _Static_assert(sizeof(fg_lr_schedule_vtbl) == 24, "fg_lr_schedule_vtbl size");
 _Static_assert(offsetof(fg_lr_schedule_vtbl, factor) == 16, "fg_lr_schedule_vtbl.factor");
 _Static_assert(sizeof(fg_tokenizer_vtbl) == 40, "fg_tokenizer_vtbl size");
@@ -82,7 +83,7 @@ _Static_assert(offsetof(fg_plugin_desc, description) == 24, "fg_plugin_desc.desc
 _Static_assert(offsetof(fg_plugin_desc, license) == 32, "fg_plugin_desc.license");
 _Static_assert(offsetof(fg_plugin_desc, n_factories) == 40, "fg_plugin_desc.n_factories");
 _Static_assert(offsetof(fg_plugin_desc, factories) == 48, "fg_plugin_desc.factories");
-_Static_assert(sizeof(fg_host_api) == 512, "fg_host_api size");
+_Static_assert(sizeof(fg_host_api) == 520, "fg_host_api size");
 _Static_assert(offsetof(fg_host_api, struct_size) == 0, "fg_host_api.struct_size");
 _Static_assert(offsetof(fg_host_api, error_set) == 8, "fg_host_api.error_set");
 _Static_assert(offsetof(fg_host_api, alloc) == 32, "fg_host_api.alloc");
@@ -100,12 +101,13 @@ _Static_assert(offsetof(fg_host_api, save_safetensors) == 472, "fg_host_api.save
 _Static_assert(offsetof(fg_host_api, rng_next) == 488, "fg_host_api.rng_next");
 _Static_assert(offsetof(fg_host_api, resolve_path) == 496, "fg_host_api.resolve_path");
 _Static_assert(offsetof(fg_host_api, num_threads) == 504, "fg_host_api.num_threads");
+_Static_assert(offsetof(fg_host_api, param_map_list) == 512, "fg_host_api.param_map_list");
 #endif
 
 int main(void) {
     /* The handshake fields sit at the same offsets in both descriptors, forever. */
     CHECK(offsetof(fg_host_info, abi_major) == offsetof(fg_plugin_desc, abi_major));
     CHECK(offsetof(fg_host_info, abi_minor) == offsetof(fg_plugin_desc, abi_minor));
-    CHECK(FG_ABI_MAJOR == 1);
+    CHECK(FG_ABI_MAJOR == 1 && FG_ABI_MINOR == 1);
     return fg_test_finish("test_abi_layout");
 }

@@ -44,6 +44,8 @@ typedef struct fg_optimizer_vtbl {
     fg_vtbl_header base;
     fg_status (*step)(void *self, double lr_factor, fg_error *err);
     double (*base_lr)(const void *self);
+    /* ABI 1.1, optional: bytes of optimizer state (moments, projections) it holds. */
+    uint64_t (*state_bytes)(const void *self);
 } fg_optimizer_vtbl;
 
 /* Multiplier of the base learning rate at `step` (0-based, before the update). */

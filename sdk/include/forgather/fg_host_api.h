@@ -1,6 +1,7 @@
 /* The host services a plugin calls: one versioned table, passed at load time.
- * Slots are only ever appended; check FG_HAS(api, slot) before using a slot newer
- * than FG_ABI_MINOR 0.
+ * Slots are only ever appended; a plugin built for minor M may use every slot up to M
+ * (the host refuses to load it when older); check FG_HAS(api, slot) to use a newer slot
+ * optionally.
  *
  * Ops follow the graph's sticky-error rule: an op returns NULL on failure and records
  * the first error in the graph; an op given a NULL input returns NULL. So a forward
@@ -140,6 +141,11 @@ typedef struct fg_host_api {
     fg_status (*resolve_path)(const char *path, char *out, size_t cap, fg_error *err);
     /* Threads the host runs ops with (OpenMP and BLAS agree on it). */
     int32_t (*num_threads)(void);
+
+    /* ---- ABI 1.1 ---- */
+    /* A FG_PARAM_MAP_LIST value: *items[i] is the i-th mapping, validated. */
+    fg_status (*param_map_list)(const fg_params *p, const char *key, const fg_params *const **items,
+                                uint64_t *n, fg_error *err);
 } fg_host_api;
 
 typedef struct fg_host_info {

@@ -17,6 +17,7 @@ FG_BEGIN_DECLS
 #define FG_PARAM_PARTIAL 7      /* !partial:...: a factory the plugin calls later */
 #define FG_PARAM_OBJECT 8       /* !singleton:... or !factory:...: a constructed object */
 #define FG_PARAM_MAP 9          /* nested mapping validated against `fields` */
+#define FG_PARAM_MAP_LIST 10    /* ABI 1.1: list of mappings, each validated against `fields` */
 
 #define FG_PARAM_REQUIRED 1u
 
@@ -43,6 +44,7 @@ typedef struct fg_param_spec {
 #define FG_SPEC_PARTIAL(nm, kind, req, d) {nm, FG_PARAM_PARTIAL, kind, (req) ? FG_PARAM_REQUIRED : 0u, 0, NULL, 1, 0, d, NULL, NULL}
 #define FG_SPEC_OBJECT(nm, kind, req, d) {nm, FG_PARAM_OBJECT, kind, (req) ? FG_PARAM_REQUIRED : 0u, 0, NULL, 1, 0, d, NULL, NULL}
 #define FG_SPEC_MAP(nm, fields, n, d) {nm, FG_PARAM_MAP, 0, 0, n, NULL, 1, 0, d, NULL, fields}
+#define FG_SPEC_MAP_LIST(nm, fields, n, d) {nm, FG_PARAM_MAP_LIST, 0, 0, n, NULL, 1, 0, d, NULL, fields}
 
 FG_END_DECLS
 
