@@ -28,6 +28,7 @@ typedef struct adamw {
     uint64_t n_params;
     adamw_param *params;
     float *state; /* one allocation: m, v (and vmax) for every parameter */
+    uint64_t state_bytes;
 } adamw;
 
 /* torch's lerp: the formula switches at weight 0.5 to stay accurate near either end. */
@@ -102,6 +103,7 @@ static fg_status adamw_step(void *self, double lr_factor, fg_error *err) {
 }
 
 static double adamw_base_lr(const void *self) { return ((const adamw *)self)->lr; }
+static uint64_t adamw_state_bytes(const void *self) { return ((const adamw *)self)->state_bytes; }
 
 static void adamw_destroy(void *self) {
     adamw *o = self;
@@ -115,6 +117,7 @@ static const fg_optimizer_vtbl adamw_vtbl = {
     .base = {sizeof(fg_optimizer_vtbl), FG_KIND_OPTIMIZER, adamw_destroy},
     .step = adamw_step,
     .base_lr = adamw_base_lr,
+    .state_bytes = adamw_state_bytes,
 };
 
 static fg_status read_params(adamw *o, const fg_params *params, fg_error *err) {
@@ -186,7 +189,8 @@ static fg_status bind_state(adamw *o, const fg_create_args *args, fg_error *err)
     }
     const int64_t per = o->amsgrad ? 3 : 2;
     if (total == 0) return FG_OK;
-    o->state = fg_api->alloc(sizeof(float) * (size_t)(total * per));
+    o->state_bytes = sizeof(float) * (uint64_t)(total * per);
+    o->state = fg_api->alloc((size_t)o->state_bytes);
     if (o->state == NULL) {
         fg_api->error_set(err, FG_E_NOMEM,
                           "adamw: out of memory for optimizer state (%lld parameters x %lld)",

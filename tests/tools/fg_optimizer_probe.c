@@ -4,9 +4,10 @@
  *   fg_optimizer_probe CONFIG.yaml INPUT.json
  *
  * CONFIG has a root entry `optimizer: !partial:NAME {...}`. INPUT is
- *   {"params": [{"name": "w", "data": [...]}, ...],
+ *   {"params": [{"name": "w", "shape": [rows, cols], "data": [...row-major...]}, ...],
  *    "grads": [[[...per param...], ...] per step], "lr_factors": [1.0, ...]}
- * Prints {"steps": [[[param values after step 1], ...], ...]} to stdout. */
+ * Prints {"steps": [[[param values after step 1], ...], ...], "state_bytes": N} to stdout
+ * (state_bytes when the optimizer reports it). */
 #include "config/objects.h"
 #include "host/host_api.h"
 #include "tensor/tensor.h"
@@ -14,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 #include <forgather/fg_components.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +55,16 @@ int main(int argc, char **argv) {
         cJSON *data = cJSON_GetObjectItem(jp, "data");
         int64_t len = cJSON_GetArraySize(data);
         fg_tensor *t = calloc(1, sizeof *t);
-        fg_tensor_set_shape(t, 1, &len);
+        /* "shape" is optional: a flat list is a vector */
+        cJSON *jshape = cJSON_GetObjectItem(jp, "shape");
+        int64_t shape[FG_MAX_DIMS] = {len};
+        int32_t ndim = 1;
+        if (jshape != NULL) {
+            ndim = cJSON_GetArraySize(jshape);
+            for (int32_t d = 0; d < ndim && d < FG_MAX_DIMS; d++)
+                shape[d] = (int64_t)cJSON_GetArrayItem(jshape, d)->valuedouble;
+        }
+        if (fg_tensor_set_shape(t, ndim, shape) != 0 || t->numel != len) return fail(argv[2], "shape does not match data");
         t->dtype = FG_DTYPE_F32;
         t->flags = FG_T_PARAM | FG_T_NEEDS_GRAD;
         t->name = cJSON_GetObjectItem(jp, "name")->valuestring;
@@ -98,6 +109,9 @@ int main(int argc, char **argv) {
         }
         cJSON_AddItemToArray(jsteps, snapshot);
     }
+    if (vt->base.struct_size >= offsetof(fg_optimizer_vtbl, state_bytes) + sizeof vt->state_bytes &&
+        vt->state_bytes != NULL)
+        cJSON_AddNumberToObject(out, "state_bytes", (double)vt->state_bytes(opt));
     char *text = cJSON_PrintUnformatted(out);
     printf("%s\n", text);
     free(text);
