@@ -3,6 +3,7 @@
 #include "trainer.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,7 +22,7 @@ typedef struct run_state {
     progress prog;
     double t_start, step_time_total;
     /* accumulated since the last logging step */
-    double loss_sum, window_time;
+    double loss_sum, window_time, window_opt_time; /* opt: the optimizer step alone */
     int64_t window_steps;
 } run_state;
 
@@ -131,7 +132,9 @@ static fg_status train_step(run_state *s, int64_t step, double *loss, double *gr
     /* the schedule is indexed by updates done before this one (0-based) */
     const double factor = s->sched != NULL ? s->sched_vt->factor(s->sched, step - 1) : 1.0;
     *lr = s->opt_vt->base_lr(s->opt) * factor;
+    const double t_opt = fg_api->now();
     if ((st = s->opt_vt->step(s->opt, factor, err)) != FG_OK) return st;
+    s->window_opt_time += fg_api->now() - t_opt;
     fg_api->params_zero_grad(s->n_params, s->params);
     return FG_OK;
 }
@@ -143,18 +146,21 @@ static fg_status log_step(run_state *s, int64_t step, double grad_norm, double l
     const double tok_s =
         s->window_time > 0.0 ? tokens * (double)s->window_steps / s->window_time : 0.0;
     const double eta = s->step_time_total / (double)step * (double)(t->a.max_steps - step);
-    const char *const keys[] = {"loss", "lr", "grad_norm", "tokens_per_s", "elapsed_s", "epoch"};
+    const char *const keys[] = {"loss",      "lr",     "grad_norm", "tokens_per_s",
+                                "elapsed_s", "epoch", "optimizer_step_ms"};
     const double values[] = {loss,
                              lr,
                              grad_norm,
                              tok_s,
                              fg_api->now() - s->t_start,
-                             tokens * (double)step / (double)s->train_tokens};
-    fg_status st = fg_api->run_log(s->run, step, 6, keys, values, err);
+                             tokens * (double)step / (double)s->train_tokens,
+                             1e3 * s->window_opt_time / (double)s->window_steps};
+    fg_status st = fg_api->run_log(s->run, step, 7, keys, values, err);
     if (st != FG_OK) return st;
     progress_update(&s->prog, step, t->a.max_steps, loss, lr, tok_s, eta);
     s->loss_sum = 0.0;
     s->window_time = 0.0;
+    s->window_opt_time = 0.0;
     s->window_steps = 0;
     return FG_OK;
 }
@@ -185,13 +191,27 @@ static fg_status save_model(run_state *s, fg_error *err) {
     return st;
 }
 
+/* A first record (step 0) says what is being trained: parameter count and the bytes of
+ * optimizer state, when the optimizer reports them (vtable slot of ABI 1.1). */
+static fg_status log_setup(run_state *s, fg_error *err) {
+    double n_elements = 0.0;
+    for (uint64_t i = 0; i < s->n_params; i++) n_elements += (double)fg_api->tensor_numel(s->params[i]);
+    const fg_optimizer_vtbl *vt = s->opt_vt;
+    const int has_state = vt->base.struct_size >= offsetof(fg_optimizer_vtbl, state_bytes) + sizeof vt->state_bytes &&
+                          vt->state_bytes != NULL;
+    const char *const keys[] = {"parameters", "optimizer_state_bytes"};
+    const double values[] = {n_elements, has_state ? (double)vt->state_bytes(s->opt) : -1.0};
+    return fg_api->run_log(s->run, 0, has_state ? 2 : 1, keys, values, err);
+}
+
 static fg_status run_loop(run_state *s, fg_error *err) {
     simple_trainer *t = s->t;
     const trainer_args *a = &t->a;
     const int do_eval = t->eval_ds != NULL && a->eval_batches > 0;
     int64_t step = 0, last_eval = -1;
     double grad_norm = 0.0, lr = 0.0;
-    fg_status st;
+    fg_status st = log_setup(s, err);
+    if (st != FG_OK) return st;
     s->t_start = fg_api->now();
     while (step < a->max_steps) {
         if (fg_api->run_interrupted(s->run)) {
