@@ -1,0 +1,1 @@
+forgather_add_plugin(adafactor SOURCES adafactor.c LIBRARIES OpenMP::OpenMP_C)
