@@ -1,0 +1,1 @@
+forgather_add_plugin(multi_optimizer SOURCES multi_optimizer.c)
