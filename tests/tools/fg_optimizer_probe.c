@@ -70,7 +70,9 @@ int main(int argc, char **argv) {
         t->name = cJSON_GetObjectItem(jp, "name")->valuestring;
         t->data = calloc((size_t)len, sizeof(float));
         t->grad = calloc((size_t)len, sizeof(float));
-        for (int64_t k = 0; k < len; k++) fg_f32(t)[k] = (float)cJSON_GetArrayItem(data, (int)k)->valuedouble;
+        int64_t k = 0;
+        cJSON *item; /* iterate: indexing a cJSON array is linear per lookup */
+        cJSON_ArrayForEach(item, data) fg_f32(t)[k++] = (float)item->valuedouble;
         params[i] = t;
     }
 
@@ -93,10 +95,13 @@ int main(int argc, char **argv) {
     cJSON *jsteps = cJSON_AddArrayToObject(out, "steps");
     for (int s = 0; s < steps; s++) {
         cJSON *step_grads = cJSON_GetArrayItem(jgrads, s);
-        for (int i = 0; i < n; i++) {
-            cJSON *g = cJSON_GetArrayItem(step_grads, i);
-            for (int64_t k = 0; k < params[i]->numel; k++)
-                params[i]->grad[k] = (float)cJSON_GetArrayItem(g, (int)k)->valuedouble;
+        int i = 0;
+        cJSON *g;
+        cJSON_ArrayForEach(g, step_grads) {
+            int64_t k = 0;
+            cJSON *item;
+            cJSON_ArrayForEach(item, g) if (k < params[i]->numel) params[i]->grad[k++] = (float)item->valuedouble;
+            if (++i == n) break;
         }
         double factor = jfactors ? cJSON_GetArrayItem(jfactors, s)->valuedouble : 1.0;
         if (vt->step(opt, factor, &err) != FG_OK) return fail("step", err.msg);
