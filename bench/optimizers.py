@@ -21,15 +21,15 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FGRUN = os.path.join(ROOT, "build", "bin", "fgrun")
 
-# name -> optimizer partial (YAML flow). Learning rates are each method's usual ones for
-# a model this size.
+# name -> optimizer partial (YAML flow); {rank} is d_model/8, low enough that a square
+# matrix's GaLore/APOLLO state stays under 1/3 of AdamW's (GaLore needs rank <= 2n/9).
 OPTIMIZERS = {
-    "adamw": "!partial:adamw { lr: 2.0e-3, weight_decay: 0.01 }",
-    "sgd": "!partial:sgd { lr: 0.3, momentum: 0.9 }",
-    "adafactor": "!partial:adafactor { lr: 2.0e-3, relative_step: false, scale_parameter: false }",
-    "galore": "!partial:galore { lr: 2.0e-3, rank: 32, update_proj_gap: 200, scale: 0.25 }",
-    "apollo": "!partial:apollo { lr: 2.0e-3, rank: 32, update_proj_gap: 200 }",
-    "apollo_mini": "!partial:apollo_mini { lr: 2.0e-3 }",
+    "adamw": "!partial:adamw {{ lr: 2.0e-3, weight_decay: 0.01 }}",
+    "sgd": "!partial:sgd {{ lr: 1.0, momentum: 0.9, nesterov: true }}",
+    "adafactor": "!partial:adafactor {{ lr: 2.0e-3, relative_step: false, scale_parameter: false }}",
+    "galore": "!partial:galore {{ lr: 2.0e-3, rank: {rank}, update_proj_gap: 200, scale: 0.25 }}",
+    "apollo": "!partial:apollo {{ lr: 2.0e-3, rank: {rank}, update_proj_gap: 200 }}",
+    "apollo_mini": "!partial:apollo_mini {{ lr: 2.0e-3 }}",
 }
 
 MODELS = {  # name -> (layers, d_model, heads, seq_len, batch)
@@ -98,7 +98,7 @@ def main():
             layers, d, h, t, b = MODELS["tiny"]
             rows = []
             for name in names:
-                logs, err = train(work, name, config_text(layers, d, h, t, b, OPTIMIZERS[name], args.convergence,
+                logs, err = train(work, name, config_text(layers, d, h, t, b, OPTIMIZERS[name].format(rank=d // 8), args.convergence,
                                                           data, 16), args.threads)
                 val = [r["eval_loss"] for r in logs if "eval_loss" in r][-1] if logs else None
                 rows.append((name, val, err))
@@ -119,7 +119,8 @@ def main():
             layers, d, h, t, b = MODELS[model]
             matrices, vectors = matrix_and_vector_elements(layers, d, t)
             for name in names:
-                logs, err = train(work, f"{model}_{name}", config_text(layers, d, h, t, b, OPTIMIZERS[name],
+                logs, err = train(work, f"{model}_{name}", config_text(layers, d, h, t, b,
+                                                                       OPTIMIZERS[name].format(rank=d // 8),
                                                                        args.steps, data, 0), args.threads)
                 if logs is None:
                     print(f"{model:<6} {'':>10} {name:<12} failed: {err}")
