@@ -37,3 +37,47 @@ class Checks:
     def finish(self):
         print(f"{self.name}: {self.passed} passed, {self.failed} failed")
         return 1 if self.failed else 0
+
+
+def run_probe(optimizer_yaml, params, grads, factors):
+    """Runs `optimizer: <optimizer_yaml>` through build/bin/fg_optimizer_probe on the given
+    parameters (NumPy arrays of any shape), one list of gradients per step and the LR
+    factors. Returns (parameters after each step, the optimizer's state bytes or None)."""
+    import json
+    import subprocess
+    import tempfile
+
+    import numpy as np
+    with tempfile.TemporaryDirectory() as d:
+        cfg, inp = os.path.join(d, "opt.yaml"), os.path.join(d, "input.json")
+        with open(cfg, "w") as f:
+            f.write("optimizer: " + optimizer_yaml + "\n")
+        with open(inp, "w") as f:
+            json.dump({
+                "params": [{"name": f"p{i}", "shape": list(p.shape), "data": p.ravel().tolist()}
+                           for i, p in enumerate(params)],
+                "grads": [[g.ravel().tolist() for g in step] for step in grads],
+                "lr_factors": factors,
+            }, f)
+        out = subprocess.run([os.path.join(BUILD, "bin", "fg_optimizer_probe"), cfg, inp],
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            raise SystemExit(f"probe failed: {out.stderr}")
+        res = json.loads(out.stdout)
+        steps = [[np.array(v).reshape(p.shape) for v, p in zip(step, params)] for step in res["steps"]]
+        return steps, res.get("state_bytes")
+
+
+def compare_steps(check, name, got, want, atol, rtol):
+    """Checks every parameter after every step within atol + rtol*|want|; returns the
+    largest absolute difference (also printed)."""
+    import numpy as np
+    worst = 0.0
+    for s, (gs, ws) in enumerate(zip(got, want)):
+        for i, (g, w) in enumerate(zip(gs, ws)):
+            err = np.abs(g - w)
+            worst = max(worst, float(err.max()) if err.size else 0.0)
+            check(np.all(err <= atol + rtol * np.abs(w)),
+                  f"{name}: step {s + 1} param {i}: max error {err.max() if err.size else 0:.3e}")
+    print(f"  {name}: max |plugin - reference| = {worst:.2e} over {len(got)} steps")
+    return worst

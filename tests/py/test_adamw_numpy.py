@@ -7,39 +7,21 @@ The reference below is written from the algorithm in torch.optim.AdamW's documen
 sqrt(v_hat)), computed in float64. The plugin computes in float32, so the tolerance is
 1e-6 absolute + 1e-5 relative on parameter values of order 1.
 """
-import json
 import os
-import subprocess
 import sys
-import tempfile
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fg_support import BUILD, Checks  # noqa: E402
+from fg_support import Checks, compare_steps, run_probe  # noqa: E402
 
-PROBE = os.path.join(BUILD, "bin", "fg_optimizer_probe")
 ATOL, RTOL = 1e-6, 1e-5
 checks = Checks("test_adamw_numpy")
 check = checks.check
 
 
-def run_probe(optimizer_yaml, params, grads, factors):
-    with tempfile.TemporaryDirectory() as d:
-        cfg = os.path.join(d, "opt.yaml")
-        inp = os.path.join(d, "input.json")
-        with open(cfg, "w") as f:
-            f.write("optimizer: " + optimizer_yaml + "\n")
-        with open(inp, "w") as f:
-            json.dump({
-                "params": [{"name": f"p{i}", "data": p.tolist()} for i, p in enumerate(params)],
-                "grads": [[g.tolist() for g in step] for step in grads],
-                "lr_factors": factors,
-            }, f)
-        out = subprocess.run([PROBE, cfg, inp], capture_output=True, text=True)
-        if out.returncode != 0:
-            raise SystemExit(f"probe failed: {out.stderr}")
-        return [[np.array(v) for v in step] for step in json.loads(out.stdout)["steps"]]
+def compare(name, got, want):
+    return compare_steps(check, name, got, want, ATOL, RTOL)
 
 
 def adamw_reference(params, grads, factors, lr, betas, eps, wd, amsgrad):
@@ -82,17 +64,6 @@ def torch_reference(params, grads, factors, lr, betas, eps, wd, amsgrad):
     return history
 
 
-def compare(name, got, want):
-    worst = 0.0
-    for s, (gs, ws) in enumerate(zip(got, want)):
-        for i, (g, w) in enumerate(zip(gs, ws)):
-            err = np.abs(g - w)
-            worst = max(worst, float(err.max()))
-            check(np.all(err <= ATOL + RTOL * np.abs(w)),
-                  f"{name}: step {s + 1} param {i}: max error {err.max():.3e}")
-    print(f"  {name}: max |plugin - reference| = {worst:.2e}")
-
-
 def main():
     rng = np.random.default_rng(0)
     params = [rng.standard_normal(7).astype(np.float32), rng.standard_normal(12).astype(np.float32)]
@@ -111,7 +82,7 @@ def main():
         lr, betas, eps, wd = 1e-2, (0.9, 0.95), 1e-8, 0.1
         yaml = (f"!partial:adamw {{ lr: {lr}, betas: [{betas[0]}, {betas[1]}], eps: {eps}, "
                 f"weight_decay: {wd}, amsgrad: {'true' if amsgrad else 'false'} }}")
-        got = run_probe(yaml, params, grads, factors)
+        got, _ = run_probe(yaml, params, grads, factors)
         compare(f"numpy amsgrad={amsgrad}", got,
                 adamw_reference(params, grads, factors, lr, betas, eps, wd, amsgrad))
         if have_torch:
@@ -121,7 +92,7 @@ def main():
     # Closed form of step 1: m_hat = g and sqrt(v_hat) = |g|, so
     # p1 = p0 * (1 - lr*wd) - lr * g / (|g| + eps), whatever the betas.
     lr, wd, eps = 3e-3, 0.05, 1e-8
-    got = run_probe(f"!partial:adamw {{ lr: {lr}, betas: [0.8, 0.99], eps: {eps}, weight_decay: {wd} }}",
+    got, _ = run_probe(f"!partial:adamw {{ lr: {lr}, betas: [0.8, 0.99], eps: {eps}, weight_decay: {wd} }}",
                     params, grads[:1], [1.0])
     for p0, g, p1 in zip(params, grads[0], got[0]):
         p0, g = p0.astype(np.float64), g.astype(np.float64)

@@ -15,7 +15,6 @@ Tolerance: the plugin computes moments and updates in fp32 (norms in fp64) from 
 fp32 projection; the reference is fp64. Over 7 steps with updates of order lr*sqrt(scale),
 the errors stay near fp32 rounding of the parameters: 2e-6 absolute + 1e-5 relative.
 """
-import json
 import math
 import os
 import subprocess
@@ -25,13 +24,16 @@ import tempfile
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fg_support import BUILD, Checks  # noqa: E402
+from fg_support import BUILD, Checks, compare_steps, run_probe  # noqa: E402
 
-PROBE = os.path.join(BUILD, "bin", "fg_optimizer_probe")
 FGRUN = os.path.join(BUILD, "bin", "fgrun")
 ATOL, RTOL = 2e-6, 1e-5
 checks = Checks("test_apollo")
 check = checks.check
+
+
+def compare(name, got, want, atol=ATOL, rtol=RTOL):
+    return compare_steps(check, name, got, want, atol, rtol)
 
 # ---- the plugin's documented projection generator (apollo_projection.c) ----
 M64 = (1 << 64) - 1
@@ -133,39 +135,6 @@ def apollo_reference(params, grads, factors, hp, proj_fn):
                 p[k] = p[k] - lr_t * wd * p[k]
         history.append([x.copy() for x in p])
     return history
-
-
-# ---- running the plugin ----
-def run_probe(optimizer_yaml, params, grads, factors):
-    with tempfile.TemporaryDirectory() as d:
-        cfg, inp = os.path.join(d, "opt.yaml"), os.path.join(d, "input.json")
-        with open(cfg, "w") as f:
-            f.write("optimizer: " + optimizer_yaml + "\n")
-        with open(inp, "w") as f:
-            json.dump({
-                "params": [{"name": f"p{i}", "shape": list(p.shape), "data": p.ravel().tolist()}
-                           for i, p in enumerate(params)],
-                "grads": [[g.ravel().tolist() for g in step] for step in grads],
-                "lr_factors": factors,
-            }, f)
-        out = subprocess.run([PROBE, cfg, inp], capture_output=True, text=True)
-        if out.returncode != 0:
-            raise SystemExit(f"probe failed: {out.stderr}")
-        res = json.loads(out.stdout)
-        steps = [[np.array(v).reshape(p.shape) for v, p in zip(step, params)] for step in res["steps"]]
-        return steps, res.get("state_bytes")
-
-
-def compare(name, got, want, atol=ATOL, rtol=RTOL):
-    worst = 0.0
-    for s, (gs, ws) in enumerate(zip(got, want)):
-        for i, (g, w) in enumerate(zip(gs, ws)):
-            err = np.abs(g - w)
-            worst = max(worst, float(err.max()))
-            check(np.all(err <= atol + rtol * np.abs(w)),
-                  f"{name}: step {s + 1} param {i}: max error {err.max():.3e}")
-    print(f"  {name}: max |plugin - reference| = {worst:.2e} over {len(got)} steps")
-    return worst
 
 
 def yaml_of(factory, hp, rank):

@@ -22,7 +22,6 @@ error of each parameter is bounded by 1e-4 times the size of its total displacem
 |p_t - p_0| plus 1e-6 absolute (fp32 rounding of values of order 1). Paths without an SVD
 (vectors) are held to 1e-6 + 1e-5*|p|, as the AdamW test.
 """
-import json
 import os
 import subprocess
 import sys
@@ -31,35 +30,12 @@ import tempfile
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fg_support import BUILD, Checks  # noqa: E402
+from fg_support import BUILD, Checks, run_probe  # noqa: E402
 
-PROBE = os.path.join(BUILD, "bin", "fg_optimizer_probe")
 FGRUN = os.path.join(BUILD, "bin", "fgrun")
 checks = Checks("test_galore")
 check = checks.check
 PROJ_TYPES = ("std", "reverse_std", "left", "right", "full")
-
-
-def run_probe(optimizer_yaml, params, grads, factors):
-    """params: list of float32 arrays (1-D or 2-D). Returns (steps, state_bytes)."""
-    with tempfile.TemporaryDirectory() as d:
-        cfg, inp = os.path.join(d, "opt.yaml"), os.path.join(d, "input.json")
-        with open(cfg, "w") as f:
-            f.write("optimizer: " + optimizer_yaml + "\n")
-        with open(inp, "w") as f:
-            json.dump({
-                "params": [{"name": f"p{i}", "shape": list(p.shape), "data": p.ravel().tolist()}
-                           for i, p in enumerate(params)],
-                "grads": [[g.ravel().tolist() for g in step] for step in grads],
-                "lr_factors": factors,
-            }, f)
-        out = subprocess.run([PROBE, cfg, inp], capture_output=True, text=True)
-        if out.returncode != 0:
-            raise SystemExit(f"probe failed: {out.stderr}")
-        res = json.loads(out.stdout)
-        steps = [[np.array(v).reshape(p.shape) for v, p in zip(step, params)]
-                 for step in res["steps"]]
-        return steps, res.get("state_bytes")
 
 
 # ---------------------------------------------------------------- NumPy reference

@@ -16,7 +16,6 @@ The plugins compute in float32 (sums in double), so the tolerance is 1e-6 absolu
 1e-5 relative on parameter values of order 1 with updates of order 1e-2; float32 rounding
 of a handful of operations per step stays near 1e-7.
 """
-import json
 import os
 import subprocess
 import sys
@@ -25,47 +24,16 @@ import tempfile
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fg_support import BUILD, Checks  # noqa: E402
+from fg_support import BUILD, Checks, compare_steps, run_probe  # noqa: E402
 
-PROBE = os.path.join(BUILD, "bin", "fg_optimizer_probe")
 FGRUN = os.path.join(BUILD, "bin", "fgrun")
 ATOL, RTOL = 1e-6, 1e-5
 checks = Checks("test_sgd_adafactor")
 check = checks.check
 
 
-def run_probe(optimizer_yaml, params, grads, factors):
-    """Returns (history of parameter lists after each step, state_bytes)."""
-    with tempfile.TemporaryDirectory() as d:
-        cfg = os.path.join(d, "opt.yaml")
-        inp = os.path.join(d, "input.json")
-        with open(cfg, "w") as f:
-            f.write("optimizer: " + optimizer_yaml + "\n")
-        with open(inp, "w") as f:
-            json.dump({
-                "params": [{"name": f"p{i}", "shape": list(p.shape), "data": p.ravel().tolist()}
-                           for i, p in enumerate(params)],
-                "grads": [[g.ravel().tolist() for g in step] for step in grads],
-                "lr_factors": factors,
-            }, f)
-        out = subprocess.run([PROBE, cfg, inp], capture_output=True, text=True)
-        if out.returncode != 0:
-            raise SystemExit(f"probe failed: {out.stderr}")
-        res = json.loads(out.stdout)
-        hist = [[np.array(v).reshape(p.shape) for v, p in zip(step, params)] for step in res["steps"]]
-        return hist, res.get("state_bytes")
-
-
 def compare(name, got, want, atol=ATOL, rtol=RTOL):
-    worst = 0.0
-    for s, (gs, ws) in enumerate(zip(got, want)):
-        for i, (g, w) in enumerate(zip(gs, ws)):
-            err = np.abs(g - w)
-            worst = max(worst, float(err.max()))
-            check(np.all(err <= atol + rtol * np.abs(w)),
-                  f"{name}: step {s + 1} param {i}: max error {err.max():.3e}")
-    print(f"  {name}: max |plugin - reference| = {worst:.2e}")
-    return worst
+    return compare_steps(check, name, got, want, atol, rtol)
 
 
 def yaml_map(name, opts):
