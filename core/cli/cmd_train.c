@@ -10,8 +10,10 @@
 #include "run/environment.h"
 #include "run/run.h"
 #include "threads/threads.h"
+#include "util/error.h"
 
 #include <forgather/fg_components.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +32,7 @@ typedef struct train_options {
     int threads;
     const char *seed;
     const char *runs_dir;
+    const char *resume;
 } train_options;
 
 static int parse_options(int argc, char **argv, train_options *o) {
@@ -64,6 +67,8 @@ static int parse_options(int argc, char **argv, train_options *o) {
             o->threads = (int)n;
         } else if ((v = fg_cli_option(argc, argv, &i, "--seed", &missing)) != NULL) {
             o->seed = v;
+        } else if ((v = fg_cli_option(argc, argv, &i, "--resume", &missing)) != NULL) {
+            o->resume = v;
         } else if ((v = fg_cli_option(argc, argv, &i, "--runs-dir", &missing)) != NULL) {
             o->runs_dir = v;
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
@@ -157,7 +162,19 @@ int fg_cmd_train(int argc, char **argv) {
 
     char name[256];
     run_name(o.config, name, sizeof name);
+    char checkpoint[4096] = "";
+    if (o.resume != NULL && fg_run_find_checkpoint(o.resume, checkpoint, sizeof checkpoint, &err) != FG_OK)
+        goto fail;
     if (fg_run_create(o.runs_dir, name, seed, &run, &err) != FG_OK) goto fail;
+    if (checkpoint[0] != '\0') {
+        /* A resumed run gets a directory of its own; run.json's command names the source. */
+        run->resume_dir = realpath(checkpoint, NULL);
+        if (run->resume_dir == NULL) {
+            fg_error_set(&err, FG_E_IO, "%s: %s", checkpoint, strerror(errno));
+            goto fail;
+        }
+        fprintf(stderr, "resuming from: %s\n", run->resume_dir);
+    }
     fprintf(stderr, "run directory: %s\n", run->dir);
     const char *text = fg_config_text(cfg);
     if (fg_run_write_file(run, "config.yaml", text, strlen(text), &err) != FG_OK ||

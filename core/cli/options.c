@@ -14,6 +14,7 @@ void fg_cli_usage(FILE *out) {
             "      --threads N        compute threads (default: all cores)\n"
             "      --seed N           seed for initialisation (default: the config's `seed`, else 42)\n"
             "      --runs-dir DIR     where run directories go (default: runs)\n"
+            "      --resume PATH      continue from a checkpoint, or a run directory's latest one\n"
             "      --plugin-path DIR  search DIR for plugins first (repeatable)\n"
             "  plugins          list plugins, factories and their parameters\n"
             "      --json             machine-readable output\n"

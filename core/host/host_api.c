@@ -9,6 +9,8 @@
 #include "host/params_api.h"
 #include "io/json_log.h"
 #include "io/safetensors.h"
+#include "io/load_tensors.h"
+#include "io/state.h"
 #include "memory/alloc.h"
 #include "run/run.h"
 #include "threads/threads.h"
@@ -92,6 +94,14 @@ static fg_status api_save_safetensors(const char *path, uint64_t n, fg_tensor *c
     fg_free(entries);
     return st;
 }
+
+static fg_status api_checkpoint_begin(fg_run *run, int64_t step, char *dir, size_t cap, fg_error *err) {
+    return fg_run_checkpoint_begin(run, step, dir, cap, err);
+}
+static fg_status api_checkpoint_commit(fg_run *run, int64_t step, fg_error *err) {
+    return fg_run_checkpoint_commit(run, step, err);
+}
+static const char *api_run_resume_dir(const fg_run *run) { return run->resume_dir; }
 
 static double api_now(void) {
     struct timespec ts;
@@ -187,6 +197,16 @@ static const fg_host_api host_api = {
     .resolve_path = api_resolve_path,
     .num_threads = api_num_threads,
     .param_map_list = fg_api_param_map_list,
+    .state_put = fg_state_put,
+    .state_get = fg_state_get,
+    .state_new = fg_state_new_writer,
+    .state_write = fg_state_write,
+    .state_open = fg_state_open_reader,
+    .state_free = fg_state_free,
+    .load_safetensors = fg_load_tensors,
+    .checkpoint_begin = api_checkpoint_begin,
+    .checkpoint_commit = api_checkpoint_commit,
+    .run_resume_dir = api_run_resume_dir,
 };
 
 static const fg_host_info host_info = {

@@ -26,7 +26,7 @@
 #define ST_MAX_HEADER (100u * 1000u * 1000u) /* as the reference implementation */
 #define ST_MAX_NDIM 64
 
-static const char *const st_dtype_names[] = {"F32", "BF16", "I32", "F64"};
+static const char *const st_dtype_names[] = {"F32", "BF16", "I32", "F64", "I64"};
 
 const char *fg_st_dtype_name(int32_t dtype) {
     return fg_dtype_size(dtype) ? st_dtype_names[dtype] : NULL;
@@ -400,7 +400,7 @@ static fg_status parse_meta(st_ctx *c, const cJSON *meta) {
 }
 
 static int32_t dtype_from_name(const char *s) {
-    for (int32_t d = 0; d < 4; d++)
+    for (int32_t d = 0; d < (int32_t)(sizeof st_dtype_names / sizeof st_dtype_names[0]); d++)
         if (strcmp(s, st_dtype_names[d]) == 0) return d;
     return -1;
 }

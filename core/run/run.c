@@ -5,6 +5,7 @@
 #include "util/error.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +67,7 @@ fg_status fg_run_create(const char *runs_dir, const char *name, uint64_t seed, f
 
 void fg_run_free(fg_run *run) {
     if (run == NULL) return;
+    free(run->resume_dir);
     if (run->log) fg_json_log_close(run->log);
     free(run->dir);
     free(run);
@@ -91,6 +93,74 @@ fg_status fg_run_write_file(const fg_run *run, const char *file, const char *tex
     }
     if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0)
         return fg_error_set(err, FG_E_IO, "%s: cannot save: %s", path, strerror(errno));
+    return FG_OK;
+}
+
+static int fsync_path(const char *path) {
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+static int remove_tree(const char *dir) {
+    DIR *d = opendir(dir);
+    if (d == NULL) return errno == ENOENT ? 0 : -1;
+    struct dirent *e;
+    char path[4200];
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
+    return rmdir(dir);
+}
+
+fg_status fg_run_checkpoint_begin(fg_run *run, int64_t step, char *dir, size_t cap, fg_error *err) {
+    int n = snprintf(dir, cap, "%s/checkpoint-%lld.tmp", run->dir, (long long)step);
+    if (n < 0 || (size_t)n >= cap) return fg_error_set(err, FG_E_RANGE, "checkpoint: path too long");
+    if (remove_tree(dir) != 0 || mkdir(dir, 0777) != 0) /* a leftover from a crash goes */
+        return fg_error_set(err, FG_E_IO, "%s: cannot create: %s", dir, strerror(errno));
+    return FG_OK;
+}
+
+fg_status fg_run_checkpoint_commit(fg_run *run, int64_t step, fg_error *err) {
+    char tmp[4200], final[4200], name[64];
+    snprintf(name, sizeof name, "checkpoint-%lld", (long long)step);
+    snprintf(tmp, sizeof tmp, "%s/%s.tmp", run->dir, name);
+    snprintf(final, sizeof final, "%s/%s", run->dir, name);
+    /* The files inside were fsync'd by their writers; make the directory entries durable,
+     * then publish under the final name, then move `latest`. */
+    if (fsync_path(tmp) != 0) return fg_error_set(err, FG_E_IO, "%s: fsync failed: %s", tmp, strerror(errno));
+    if (remove_tree(final) != 0 || rename(tmp, final) != 0 || fsync_path(run->dir) != 0)
+        return fg_error_set(err, FG_E_IO, "%s: cannot publish checkpoint: %s", final, strerror(errno));
+    char line[80];
+    int len = snprintf(line, sizeof line, "%s\n", name);
+    return fg_run_write_file(run, "latest", line, (size_t)len, err);
+}
+
+fg_status fg_run_find_checkpoint(const char *path, char *out, size_t cap, fg_error *err) {
+    char probe[4200];
+    snprintf(probe, sizeof probe, "%s/model.safetensors", path);
+    if (access(probe, R_OK) == 0) {
+        snprintf(out, cap, "%s", path);
+        return FG_OK;
+    }
+    snprintf(probe, sizeof probe, "%s/latest", path);
+    FILE *f = fopen(probe, "r");
+    if (f == NULL)
+        return fg_error_set(err, FG_E_NOT_FOUND,
+                            "%s: neither a checkpoint (no model.safetensors) nor a run directory with a "
+                            "`latest` checkpoint", path);
+    char name[256] = "";
+    if (fgets(name, sizeof name, f) == NULL) name[0] = '\0';
+    fclose(f);
+    name[strcspn(name, "\n")] = '\0';
+    if (name[0] == '\0' || strchr(name, '/') != NULL)
+        return fg_error_set(err, FG_E_PARSE, "%s: does not name a checkpoint", probe);
+    snprintf(out, cap, "%s/%s", path, name);
     return FG_OK;
 }
 

@@ -11,6 +11,7 @@ struct fg_run {
     char *dir;
     uint64_t seed;
     struct fg_json_log *log;
+    char *resume_dir; /* checkpoint to continue from, or NULL */
 };
 
 /* Creates runs_dir/<name>-<YYYYmmdd-HHMMSS>[-N]/ and opens trainer_logs.json in it. */
@@ -20,6 +21,12 @@ void fg_run_free(fg_run *run);
 /* Writes `text` to <run dir>/<file> atomically. */
 fg_status fg_run_write_file(const fg_run *run, const char *file, const char *text, size_t len,
                             fg_error *err);
+
+/* Checkpoint directories (see fg_host_api.checkpoint_begin/commit). */
+fg_status fg_run_checkpoint_begin(fg_run *run, int64_t step, char *dir, size_t cap, fg_error *err);
+fg_status fg_run_checkpoint_commit(fg_run *run, int64_t step, fg_error *err);
+/* A run directory (its `latest` checkpoint) or a checkpoint directory -> the checkpoint. */
+fg_status fg_run_find_checkpoint(const char *path, char *out, size_t cap, fg_error *err);
 
 /* SIGINT/SIGTERM: the first sets the flag the trainer polls; a second SIGINT stops at once. */
 void fg_run_install_signal_handlers(void);

@@ -8,6 +8,7 @@ size_t fg_dtype_size(int32_t dtype) {
     case FG_DTYPE_BF16: return 2;
     case FG_DTYPE_I32: return 4;
     case FG_DTYPE_F64: return 8;
+    case FG_DTYPE_I64: return 8;
     default: return 0;
     }
 }
@@ -18,6 +19,7 @@ const char *fg_dtype_name(int32_t dtype) {
     case FG_DTYPE_BF16: return "BF16";
     case FG_DTYPE_I32: return "I32";
     case FG_DTYPE_F64: return "F64";
+    case FG_DTYPE_I64: return "I64";
     default: return "?";
     }
 }

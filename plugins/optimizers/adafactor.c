@@ -24,6 +24,7 @@
 #include <forgather/plugin.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #define CHUNK 4096 /* elements per partial sum: fixed, so the sum order is too */
@@ -251,11 +252,99 @@ static void adafactor_destroy(void *self) {
     fg_api->free(o);
 }
 
+/* "<dotted parameter name>.<what>": every entry carries its parameter's name, so optimizers
+ * over disjoint parameter sets (multi_optimizer groups) never collide. */
+static fg_status entry_name(char *buf, size_t cap, const fg_tensor *t, const char *what,
+                            fg_error *err) {
+    const char *pname = fg_api->tensor_name(t);
+    int w = snprintf(buf, cap, "%s.%s", pname != NULL ? pname : "", what);
+    if (w < 0 || (size_t)w >= cap) {
+        fg_api->error_set(err, FG_E_INVALID_ARG,
+                          "adafactor: state entry name for parameter '%.200s' is too long",
+                          pname != NULL ? pname : "");
+        return FG_E_INVALID_ARG;
+    }
+    return FG_OK;
+}
+
+/* Saves (save != 0) or loads one array of the given dtype and shape. */
+static fg_status entry_io(int save, fg_state *state, const fg_tensor *t, const char *what,
+                          int32_t dtype, int32_t ndim, const int64_t *shape, void *data,
+                          fg_error *err) {
+    char name[512];
+    fg_status st = entry_name(name, sizeof name, t, what, err);
+    if (st != FG_OK) return st;
+    return save ? fg_api->state_put(state, name, dtype, ndim, shape, data, err)
+                : fg_api->state_get(state, name, dtype, ndim, shape, data, err);
+}
+
+/* Per parameter, with HF's state names: exp_avg_sq_row (the parameter's shape without the
+ * last dim) and exp_avg_sq_col (without the second to last) when factored, else
+ * exp_avg_sq (the parameter's shape); exp_avg with beta1; step. optimizer_steps is this
+ * optimizer's step() count (base_lr's relative step), kept under every parameter so no
+ * entry is global; on load all copies must agree. */
+static fg_status adafactor_state_io(adafactor *o, int save, fg_state *state, fg_error *err) {
+    const int64_t one[1] = {1};
+    int64_t steps_loaded = -1;
+    for (uint64_t k = 0; k < o->n_params; k++) {
+        ada_param *pp = &o->params[k];
+        const fg_tensor *t = pp->tensor;
+        int64_t shape[FG_MAX_DIMS] = {0}, sub[FG_MAX_DIMS] = {0};
+        const int32_t ndim = fg_api->tensor_ndim(t);
+        for (int32_t d = 0; d < ndim && d < FG_MAX_DIMS; d++) shape[d] = fg_api->tensor_dim(t, d);
+        fg_status st = FG_OK;
+        if (pp->factored) {
+            /* row EMA: shape[:-1]; column EMA: shape[:-2] + shape[-1:] */
+            st = entry_io(save, state, t, "exp_avg_sq_row", FG_DTYPE_F32, ndim - 1, shape, pp->r,
+                          err);
+            for (int32_t d = 0; d < ndim - 2; d++) sub[d] = shape[d];
+            sub[ndim - 2] = shape[ndim - 1];
+            if (st == FG_OK)
+                st = entry_io(save, state, t, "exp_avg_sq_col", FG_DTYPE_F32, ndim - 1, sub,
+                              pp->c, err);
+        } else {
+            st = entry_io(save, state, t, "exp_avg_sq", FG_DTYPE_F32, ndim, shape, pp->v, err);
+        }
+        if (st == FG_OK && o->use_beta1)
+            st = entry_io(save, state, t, "exp_avg", FG_DTYPE_F32, ndim, shape, pp->m, err);
+        int64_t step = pp->step, steps = o->steps;
+        if (st == FG_OK) st = entry_io(save, state, t, "step", FG_DTYPE_I64, 1, one, &step, err);
+        if (st == FG_OK)
+            st = entry_io(save, state, t, "optimizer_steps", FG_DTYPE_I64, 1, one, &steps, err);
+        if (st != FG_OK) return st;
+        if (save) continue;
+        if (step < 0 || steps < 0 || (steps_loaded >= 0 && steps != steps_loaded)) {
+            fg_api->error_set(err, FG_E_RANGE,
+                              "adafactor: saved state of parameter '%s' is inconsistent (step "
+                              "%lld, optimizer_steps %lld, other parameters' optimizer_steps "
+                              "%lld)",
+                              fg_api->tensor_name(t), (long long)step, (long long)steps,
+                              (long long)steps_loaded);
+            return FG_E_RANGE;
+        }
+        pp->step = step;
+        steps_loaded = steps;
+    }
+    if (!save && steps_loaded >= 0) o->steps = steps_loaded;
+    return FG_OK;
+}
+
+static fg_status adafactor_save_state(const void *self, fg_state *state, fg_error *err) {
+    /* save only reads the optimizer; the shared walker takes a mutable pointer */
+    return adafactor_state_io((adafactor *)(uintptr_t)self, 1, state, err);
+}
+
+static fg_status adafactor_load_state(void *self, fg_state *state, fg_error *err) {
+    return adafactor_state_io(self, 0, state, err);
+}
+
 static const fg_optimizer_vtbl adafactor_vtbl = {
     .base = {sizeof(fg_optimizer_vtbl), FG_KIND_OPTIMIZER, adafactor_destroy},
     .step = adafactor_step,
     .base_lr = adafactor_base_lr,
     .state_bytes = adafactor_state_bytes,
+    .save_state = adafactor_save_state,
+    .load_state = adafactor_load_state,
 };
 
 static fg_status range_error(fg_error *err, const char *what, double got) {

@@ -20,6 +20,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #define AUTO_RANK_MAX 256
@@ -92,11 +93,111 @@ static void apollo_destroy(void *self) {
     fg_api->free(o);
 }
 
+/* ---- saved state (ABI 1.1) ----
+ * Per parameter <name>: "<name>.step" (int64 {1}), "<name>.exp_avg" / "<name>.exp_avg_sq"
+ * (fp32: rows x rank or rank x cols for a projected matrix, the parameter's shape
+ * otherwise) and, for a projected matrix, "<name>.proj_seed" (int64 {1}, the bits of the
+ * current projection's seed: the matrix is regenerated from it) and
+ * "<name>.norm_prev" (f64 {1}, the limiter's previous norm; < 0 before the first step). */
+
+/* Moves one array between the optimizer and `state` under "<param>.<suffix>". */
+static fg_status state_io(const apollo *o, fg_state *state, int saving, const char *param,
+                          const char *suffix, int32_t dtype, int32_t ndim, const int64_t *shape,
+                          void *data, fg_error *err) {
+    const size_t len = strlen(param) + 1 + strlen(suffix) + 1;
+    char *name = fg_api->alloc(len);
+    if (name == NULL) {
+        fg_api->error_set(err, FG_E_NOMEM, "%s: out of memory for a state name of '%s'",
+                          o->name, param);
+        return FG_E_NOMEM;
+    }
+    (void)snprintf(name, len, "%s.%s", param, suffix);
+    const fg_status st = saving ? fg_api->state_put(state, name, dtype, ndim, shape, data, err)
+                                : fg_api->state_get(state, name, dtype, ndim, shape, data, err);
+    fg_api->free(name);
+    return st;
+}
+
+static fg_status param_state_io(const apollo *o, apollo_param *pp, fg_state *state, int saving,
+                                fg_error *err) {
+    fg_status st;
+    const char *pname = fg_api->tensor_name(pp->tensor);
+    const int64_t one[1] = {1};
+    int64_t step = pp->step;
+    if ((st = state_io(o, state, saving, pname, "step", FG_DTYPE_I64, 1, one, &step, err)) !=
+        FG_OK)
+        return st;
+    if (!saving) {
+        if (step < 0) {
+            fg_api->error_set(err, FG_E_INVALID_ARG, "%s: saved state '%s.step' is %lld (< 0)",
+                              o->name, pname, (long long)step);
+            return FG_E_INVALID_ARG;
+        }
+        pp->step = step;
+    }
+    int64_t shape[FG_MAX_DIMS];
+    int32_t ndim;
+    if (pp->rank > 0) {
+        ndim = 2;
+        shape[0] = pp->rows >= pp->cols ? pp->rows : pp->rank;
+        shape[1] = pp->rows >= pp->cols ? pp->rank : pp->cols;
+    } else {
+        ndim = fg_api->tensor_ndim(pp->tensor);
+        if (ndim < 0 || ndim > FG_MAX_DIMS) {
+            fg_api->error_set(err, FG_E_INTERNAL, "%s: parameter '%s' has rank %d", o->name,
+                              pname, (int)ndim);
+            return FG_E_INTERNAL;
+        }
+        for (int32_t d = 0; d < ndim; d++) shape[d] = fg_api->tensor_dim(pp->tensor, d);
+    }
+    if (pp->numel > 0) { /* an empty parameter has no moments to save */
+        if ((st = state_io(o, state, saving, pname, "exp_avg", FG_DTYPE_F32, ndim, shape, pp->m,
+                           err)) != FG_OK ||
+            (st = state_io(o, state, saving, pname, "exp_avg_sq", FG_DTYPE_F32, ndim, shape,
+                           pp->v, err)) != FG_OK)
+            return st;
+    }
+    if (pp->rank == 0) return FG_OK;
+    int64_t seed = (int64_t)pp->seed; /* the same 64 bits; converted back below */
+    double nl_prev = pp->nl_prev;
+    if ((st = state_io(o, state, saving, pname, "proj_seed", FG_DTYPE_I64, 1, one, &seed,
+                       err)) != FG_OK ||
+        (st = state_io(o, state, saving, pname, "norm_prev", FG_DTYPE_F64, 1, one, &nl_prev,
+                       err)) != FG_OK)
+        return st;
+    if (!saving) {
+        pp->seed = (uint64_t)seed;
+        pp->nl_prev = nl_prev;
+    }
+    return FG_OK;
+}
+
+static fg_status apollo_save_state(const void *self, fg_state *state, fg_error *err) {
+    const apollo *o = self;
+    for (uint64_t k = 0; k < o->n_params; k++) {
+        /* saving only reads through the pointer */
+        fg_status st = param_state_io(o, &o->params[k], state, 1, err);
+        if (st != FG_OK) return st;
+    }
+    return FG_OK;
+}
+
+static fg_status apollo_load_state(void *self, fg_state *state, fg_error *err) {
+    apollo *o = self;
+    for (uint64_t k = 0; k < o->n_params; k++) {
+        fg_status st = param_state_io(o, &o->params[k], state, 0, err);
+        if (st != FG_OK) return st;
+    }
+    return FG_OK;
+}
+
 static const fg_optimizer_vtbl apollo_vtbl = {
     .base = {sizeof(fg_optimizer_vtbl), FG_KIND_OPTIMIZER, apollo_destroy},
     .step = apollo_step,
     .base_lr = apollo_base_lr,
     .state_bytes = apollo_state_bytes,
+    .save_state = apollo_save_state,
+    .load_state = apollo_load_state,
 };
 
 static fg_status read_params(apollo *o, const fg_params *params, fg_error *err) {

@@ -19,6 +19,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 typedef struct galore_param {
@@ -146,11 +147,109 @@ static void galore_destroy(void *self) {
     fg_api->free(o);
 }
 
+/* ---- saved state (ABI 1.1) ----
+ * Per parameter <name>: "<name>.step" (int64 {1}), "<name>.exp_avg" / "<name>.exp_avg_sq"
+ * (fp32, the moments' shape: the projected one for matrices, the parameter's otherwise)
+ * and, for projected matrices, the current basis "<name>.proj_left" (rows x rank) and/or
+ * "<name>.proj_right" (rank x cols): an SVD basis cannot be regenerated without the
+ * gradient it came from. */
+
+/* Moves one array between the optimizer and `state` under "<param>.<suffix>". */
+static fg_status state_io(fg_state *state, int saving, const char *param, const char *suffix,
+                          int32_t dtype, int32_t ndim, const int64_t *shape, void *data,
+                          fg_error *err) {
+    const size_t len = strlen(param) + 1 + strlen(suffix) + 1;
+    char *name = fg_api->alloc(len);
+    if (name == NULL) {
+        fg_api->error_set(err, FG_E_NOMEM, "galore: out of memory for a state name of '%s'",
+                          param);
+        return FG_E_NOMEM;
+    }
+    (void)snprintf(name, len, "%s.%s", param, suffix);
+    const fg_status st = saving ? fg_api->state_put(state, name, dtype, ndim, shape, data, err)
+                                : fg_api->state_get(state, name, dtype, ndim, shape, data, err);
+    fg_api->free(name);
+    return st;
+}
+
+static fg_status param_state_io(galore_param *pp, fg_state *state, int saving, fg_error *err) {
+    fg_status st;
+    const int64_t one[1] = {1};
+    int64_t step = pp->step;
+    if ((st = state_io(state, saving, pp->name, "step", FG_DTYPE_I64, 1, one, &step, err)) != FG_OK)
+        return st;
+    if (!saving) {
+        if (step < 0) {
+            fg_api->error_set(err, FG_E_INVALID_ARG, "galore: saved state '%s.step' is %lld (< 0)",
+                              pp->name, (long long)step);
+            return FG_E_INVALID_ARG;
+        }
+        pp->step = step;
+    }
+    int64_t shape[FG_MAX_DIMS];
+    int32_t ndim;
+    if (pp->projected) {
+        ndim = 2;
+        shape[0] = pp->proj.low_rows;
+        shape[1] = pp->proj.low_cols;
+    } else {
+        ndim = fg_api->tensor_ndim(pp->tensor);
+        if (ndim < 0 || ndim > FG_MAX_DIMS) {
+            fg_api->error_set(err, FG_E_INTERNAL, "galore: parameter '%s' has rank %d",
+                              pp->name, (int)ndim);
+            return FG_E_INTERNAL;
+        }
+        for (int32_t d = 0; d < ndim; d++) shape[d] = fg_api->tensor_dim(pp->tensor, d);
+    }
+    if (pp->low_numel > 0) {
+        if ((st = state_io(state, saving, pp->name, "exp_avg", FG_DTYPE_F32, ndim, shape, pp->m,
+                           err)) != FG_OK ||
+            (st = state_io(state, saving, pp->name, "exp_avg_sq", FG_DTYPE_F32, ndim, shape,
+                           pp->v, err)) != FG_OK)
+            return st;
+    }
+    if (!pp->projected) return FG_OK;
+    if (pp->proj.left != NULL) {
+        const int64_t s[2] = {pp->proj.rows, pp->proj.rank};
+        if ((st = state_io(state, saving, pp->name, "proj_left", FG_DTYPE_F32, 2, s,
+                           pp->proj.left, err)) != FG_OK)
+            return st;
+    }
+    if (pp->proj.right != NULL) {
+        const int64_t s[2] = {pp->proj.rank, pp->proj.cols};
+        if ((st = state_io(state, saving, pp->name, "proj_right", FG_DTYPE_F32, 2, s,
+                           pp->proj.right, err)) != FG_OK)
+            return st;
+    }
+    return FG_OK;
+}
+
+static fg_status galore_save_state(const void *self, fg_state *state, fg_error *err) {
+    const galore *o = self;
+    for (uint64_t k = 0; k < o->n_params; k++) {
+        /* saving only reads through the pointer */
+        fg_status st = param_state_io(&o->params[k], state, 1, err);
+        if (st != FG_OK) return st;
+    }
+    return FG_OK;
+}
+
+static fg_status galore_load_state(void *self, fg_state *state, fg_error *err) {
+    galore *o = self;
+    for (uint64_t k = 0; k < o->n_params; k++) {
+        fg_status st = param_state_io(&o->params[k], state, 0, err);
+        if (st != FG_OK) return st;
+    }
+    return FG_OK;
+}
+
 static const fg_optimizer_vtbl galore_vtbl = {
     .base = {sizeof(fg_optimizer_vtbl), FG_KIND_OPTIMIZER, galore_destroy},
     .step = galore_step,
     .base_lr = galore_base_lr,
     .state_bytes = galore_state_bytes,
+    .save_state = galore_save_state,
+    .load_state = galore_load_state,
 };
 
 static fg_status range_error(fg_error *err, const char *what, double got, const char *want) {

@@ -17,6 +17,7 @@ typedef struct opt_group {
     const fg_optimizer_vtbl *vt;
     fg_tensor **params; /* slice of multi_optimizer.order */
     uint64_t n_params;
+    char desc[192]; /* "groups[k] (pattern '...', optimizer '...')" for errors */
 } opt_group;
 
 typedef struct multi_optimizer {
@@ -64,6 +65,44 @@ static uint64_t multi_state_bytes(const void *self) {
     return total;
 }
 
+/* save_state and load_state are ABI 1.1 slots: an inner optimizer without them cannot be
+ * checkpointed, which is an error naming its group. */
+static fg_status group_state_slots(const opt_group *g, const char *what, fg_error *err) {
+    if (g->vt->base.struct_size >=
+            offsetof(fg_optimizer_vtbl, load_state) + sizeof(g->vt->load_state) &&
+        g->vt->save_state != NULL && g->vt->load_state != NULL)
+        return FG_OK;
+    fg_api->error_set(err, FG_E_UNSUPPORTED,
+                      "multi_optimizer: %s cannot %s its state (its optimizer has no "
+                      "save_state/load_state); checkpointing needs every group's optimizer to",
+                      g->desc, what);
+    return FG_E_UNSUPPORTED;
+}
+
+/* Each group's optimizer in order; their entries carry parameter names, and the groups'
+ * parameter sets are disjoint, so they never collide. */
+static fg_status multi_save_state(const void *self, fg_state *state, fg_error *err) {
+    const multi_optimizer *o = self;
+    for (uint64_t k = 0; k < o->n_groups; k++) {
+        const opt_group *g = &o->groups[k];
+        fg_status st = group_state_slots(g, "save", err);
+        if (st != FG_OK) return st;
+        if ((st = g->vt->save_state(g->opt, state, err)) != FG_OK) return wrap_error(err, st, k);
+    }
+    return FG_OK;
+}
+
+static fg_status multi_load_state(void *self, fg_state *state, fg_error *err) {
+    multi_optimizer *o = self;
+    for (uint64_t k = 0; k < o->n_groups; k++) {
+        opt_group *g = &o->groups[k];
+        fg_status st = group_state_slots(g, "load", err);
+        if (st != FG_OK) return st;
+        if ((st = g->vt->load_state(g->opt, state, err)) != FG_OK) return wrap_error(err, st, k);
+    }
+    return FG_OK;
+}
+
 static void multi_destroy(void *self) {
     multi_optimizer *o = self;
     if (o == NULL) return;
@@ -77,6 +116,8 @@ static const fg_optimizer_vtbl multi_vtbl = {
     .step = multi_step,
     .base_lr = multi_base_lr,
     .state_bytes = multi_state_bytes,
+    .save_state = multi_save_state,
+    .load_state = multi_load_state,
 };
 
 /* What the config says about one group, read while the params are valid (create only). */
@@ -205,6 +246,9 @@ static fg_status create_group(opt_group *g, const group_rule *r, uint64_t k, fg_
         return FG_E_ABI;
     }
     g->vt = vt;
+    const char *oname = fg_api->partial_name(r->optimizer);
+    snprintf(g->desc, sizeof g->desc, "groups[%llu] (pattern '%.60s', optimizer '%.60s')",
+             (unsigned long long)k, r->pattern, oname != NULL ? oname : "?");
     return FG_OK;
 }
 

@@ -13,6 +13,7 @@
 #include <forgather/plugin.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 typedef struct sgd_param {
@@ -96,11 +97,73 @@ static void sgd_destroy(void *self) {
     fg_api->free(o);
 }
 
+/* "<dotted parameter name>.<what>": every entry carries its parameter's name, so optimizers
+ * over disjoint parameter sets (multi_optimizer groups) never collide. */
+static fg_status entry_name(char *buf, size_t cap, const fg_tensor *t, const char *what,
+                            fg_error *err) {
+    const char *pname = fg_api->tensor_name(t);
+    int w = snprintf(buf, cap, "%s.%s", pname != NULL ? pname : "", what);
+    if (w < 0 || (size_t)w >= cap) {
+        fg_api->error_set(err, FG_E_INVALID_ARG,
+                          "sgd: state entry name for parameter '%.200s' is too long",
+                          pname != NULL ? pname : "");
+        return FG_E_INVALID_ARG;
+    }
+    return FG_OK;
+}
+
+/* Per parameter: momentum_buffer (with momentum, the parameter's shape) and whether it
+ * holds a value yet (started: torch's momentum_buffer is not None). */
+static fg_status sgd_state_io(sgd *o, int save, fg_state *state, fg_error *err) {
+    const int64_t one[1] = {1};
+    char name[512];
+    for (uint64_t k = 0; k < o->n_params; k++) {
+        sgd_param *pp = &o->params[k];
+        fg_status st;
+        if (o->momentum != 0.0) {
+            int64_t shape[FG_MAX_DIMS] = {0};
+            const int32_t ndim = fg_api->tensor_ndim(pp->tensor);
+            for (int32_t d = 0; d < ndim && d < FG_MAX_DIMS; d++)
+                shape[d] = fg_api->tensor_dim(pp->tensor, d);
+            if ((st = entry_name(name, sizeof name, pp->tensor, "momentum_buffer", err)) != FG_OK)
+                return st;
+            st = save ? fg_api->state_put(state, name, FG_DTYPE_F32, ndim, shape, pp->buf, err)
+                      : fg_api->state_get(state, name, FG_DTYPE_F32, ndim, shape, pp->buf, err);
+            if (st != FG_OK) return st;
+        }
+        if ((st = entry_name(name, sizeof name, pp->tensor, "started", err)) != FG_OK) return st;
+        int64_t started = pp->started;
+        st = save ? fg_api->state_put(state, name, FG_DTYPE_I64, 1, one, &started, err)
+                  : fg_api->state_get(state, name, FG_DTYPE_I64, 1, one, &started, err);
+        if (st != FG_OK) return st;
+        if (!save) {
+            if (started != 0 && started != 1) {
+                fg_api->error_set(err, FG_E_RANGE, "sgd: saved state '%s' = %lld is not 0 or 1",
+                                  name, (long long)started);
+                return FG_E_RANGE;
+            }
+            pp->started = (int32_t)started;
+        }
+    }
+    return FG_OK;
+}
+
+static fg_status sgd_save_state(const void *self, fg_state *state, fg_error *err) {
+    /* save only reads the optimizer; the shared walker takes a mutable pointer */
+    return sgd_state_io((sgd *)(uintptr_t)self, 1, state, err);
+}
+
+static fg_status sgd_load_state(void *self, fg_state *state, fg_error *err) {
+    return sgd_state_io(self, 0, state, err);
+}
+
 static const fg_optimizer_vtbl sgd_vtbl = {
     .base = {sizeof(fg_optimizer_vtbl), FG_KIND_OPTIMIZER, sgd_destroy},
     .step = sgd_step,
     .base_lr = sgd_base_lr,
     .state_bytes = sgd_state_bytes,
+    .save_state = sgd_save_state,
+    .load_state = sgd_load_state,
 };
 
 static fg_status read_params(sgd *o, const fg_params *params, fg_error *err) {

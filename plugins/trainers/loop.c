@@ -24,6 +24,7 @@ typedef struct run_state {
     /* accumulated since the last logging step */
     double loss_sum, window_time, window_opt_time; /* opt: the optimizer step alone */
     int64_t window_steps;
+    int64_t start_step; /* > 0 when resumed from a checkpoint */
 } run_state;
 
 static fg_status make_optimizer(run_state *s, fg_error *err) {
@@ -145,7 +146,7 @@ static fg_status log_step(run_state *s, int64_t step, double grad_norm, double l
     const double loss = s->loss_sum / (double)s->window_steps; /* mean since the last log */
     const double tok_s =
         s->window_time > 0.0 ? tokens * (double)s->window_steps / s->window_time : 0.0;
-    const double eta = s->step_time_total / (double)step * (double)(t->a.max_steps - step);
+    const double eta = s->step_time_total / (double)(step - s->start_step) * (double)(t->a.max_steps - step);
     const char *const keys[] = {"loss",      "lr",     "grad_norm", "tokens_per_s",
                                 "elapsed_s", "epoch", "optimizer_step_ms"};
     const double values[] = {loss,
@@ -204,11 +205,53 @@ static fg_status log_setup(run_state *s, fg_error *err) {
     return fg_api->run_log(s->run, 0, has_state ? 2 : 1, keys, values, err);
 }
 
+static trainer_position position_of(const run_state *s, int64_t step) {
+    return (trainer_position){step, s->rng, s->drop_rng, s->loss_sum, s->window_steps};
+}
+
+static fg_status save_checkpoint(run_state *s, int64_t step, fg_error *err) {
+    trainer_position pos = position_of(s, step);
+    return checkpoint_save(s->run, &pos, s->n_params, s->params, s->opt, s->opt_vt, err);
+}
+
+/* Continues from the checkpoint the run was started with, if any. */
+static fg_status resume(run_state *s, fg_error *err) {
+    const char *dir = fg_api->run_resume_dir(s->run);
+    const int can_save = checkpoint_supported(s->opt_vt);
+    if (s->t->a.save_steps > 0 && !can_save) {
+        fg_api->error_set(err, FG_E_UNSUPPORTED,
+                          "simple: save_steps is set but the optimizer '%s' cannot save its state",
+                          fg_api->partial_name(s->t->optimizer));
+        return FG_E_UNSUPPORTED;
+    }
+    if (dir == NULL) return FG_OK;
+    if (!can_save) {
+        fg_api->error_set(err, FG_E_UNSUPPORTED, "simple: the optimizer '%s' cannot load saved state",
+                          fg_api->partial_name(s->t->optimizer));
+        return FG_E_UNSUPPORTED;
+    }
+    trainer_position pos = {0};
+    fg_status st = checkpoint_load(dir, &pos, s->n_params, s->params, s->opt, s->opt_vt, err);
+    if (st != FG_OK) return st;
+    if (pos.step < 0 || pos.step > s->t->a.max_steps) {
+        fg_api->error_set(err, FG_E_RANGE, "simple: %s is at step %lld, outside this run's max_steps %lld", dir,
+                          (long long)pos.step, (long long)s->t->a.max_steps);
+        return FG_E_RANGE;
+    }
+    s->start_step = pos.step;
+    s->rng = pos.rng;
+    s->drop_rng = pos.drop_rng;
+    s->loss_sum = pos.loss_sum;
+    s->window_steps = pos.window_steps;
+    fg_api->log(FG_LOG_INFO, "simple: resumed at step %lld", (long long)pos.step);
+    return FG_OK;
+}
+
 static fg_status run_loop(run_state *s, fg_error *err) {
     simple_trainer *t = s->t;
     const trainer_args *a = &t->a;
     const int do_eval = t->eval_ds != NULL && a->eval_batches > 0;
-    int64_t step = 0, last_eval = -1;
+    int64_t step = s->start_step, last_eval = -1;
     double grad_norm = 0.0, lr = 0.0;
     fg_status st = log_setup(s, err);
     if (st != FG_OK) return st;
@@ -218,6 +261,7 @@ static fg_status run_loop(run_state *s, fg_error *err) {
             progress_break(&s->prog);
             fg_api->log(FG_LOG_WARN, "simple: interrupted after step %lld; saving and stopping",
                         (long long)step);
+            if (checkpoint_supported(s->opt_vt) && (st = save_checkpoint(s, step, err)) != FG_OK) return st;
             return a->save_model ? save_model(s, err) : FG_OK;
         }
         const double t0 = fg_api->now();
@@ -236,6 +280,9 @@ static fg_status run_loop(run_state *s, fg_error *err) {
             if ((st = evaluate(s, step, err)) != FG_OK) return st;
             last_eval = step;
         }
+        if (a->save_steps > 0 && (step % a->save_steps == 0 || step == a->max_steps) &&
+            (st = save_checkpoint(s, step, err)) != FG_OK)
+            return st;
     }
     if (do_eval && last_eval != step && (st = evaluate(s, step, err)) != FG_OK) return st;
     progress_break(&s->prog);
@@ -251,6 +298,7 @@ fg_status trainer_train(void *self, fg_run *run, fg_error *err) {
     progress_init(&s.prog);
     fg_status st = prepare(&s, err);
     if (st == FG_OK) st = make_optimizer(&s, err);
+    if (st == FG_OK) st = resume(&s, err);
     if (st == FG_OK) st = run_loop(&s, err);
     progress_break(&s.prog); /* an error message must not land on the progress line */
     return st;

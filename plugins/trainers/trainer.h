@@ -12,6 +12,7 @@ typedef struct trainer_args {
     uint64_t seed;
     char *sample_prompt; /* owned copy */
     int32_t save_model;
+    int64_t save_steps; /* checkpoint every this many steps; 0 = only when interrupted */
 } trainer_args;
 
 typedef struct simple_trainer {
@@ -63,6 +64,24 @@ fg_status eval_loss(simple_trainer *t, int64_t T, int64_t step, double *out, fg_
 
 /* Generates sample_tokens tokens after sample_prompt and prints them to stdout. */
 fg_status sample_print(simple_trainer *t, fg_run *run, uint64_t *rng, fg_error *err);
+
+/* Where a run stands: what a checkpoint must restore for the losses to continue exactly. */
+typedef struct trainer_position {
+    int64_t step;         /* updates done */
+    uint64_t rng;         /* batch offsets */
+    uint64_t drop_rng;    /* dropout seeds */
+    double loss_sum;      /* losses since the last log record */
+    int64_t window_steps;
+} trainer_position;
+
+/* 1 when the optimizer can save and load its state (vtable slots of ABI 1.1). */
+int checkpoint_supported(const fg_optimizer_vtbl *vt);
+fg_status checkpoint_save(fg_run *run, const trainer_position *pos, uint64_t n_params,
+                          fg_tensor *const *params, void *opt, const fg_optimizer_vtbl *opt_vt,
+                          fg_error *err);
+fg_status checkpoint_load(const char *dir, trainer_position *pos, uint64_t n_params,
+                          fg_tensor *const *params, void *opt, const fg_optimizer_vtbl *opt_vt,
+                          fg_error *err);
 
 fg_status trainer_train(void *self, fg_run *run, fg_error *err);
 

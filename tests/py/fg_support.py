@@ -39,10 +39,11 @@ class Checks:
         return 1 if self.failed else 0
 
 
-def run_probe(optimizer_yaml, params, grads, factors):
+def run_probe(optimizer_yaml, params, grads, factors, reload_after=None):
     """Runs `optimizer: <optimizer_yaml>` through build/bin/fg_optimizer_probe on the given
     parameters (NumPy arrays of any shape), one list of gradients per step and the LR
-    factors. Returns (parameters after each step, the optimizer's state bytes or None)."""
+    factors. With reload_after=K the optimizer saves its state after step K and a fresh one
+    loads it and goes on. Returns (parameters after each step, state bytes or None)."""
     import json
     import subprocess
     import tempfile
@@ -58,6 +59,7 @@ def run_probe(optimizer_yaml, params, grads, factors):
                            for i, p in enumerate(params)],
                 "grads": [[g.ravel().tolist() for g in step] for step in grads],
                 "lr_factors": factors,
+                **({"reload_after": reload_after} if reload_after is not None else {}),
             }, f)
         out = subprocess.run([os.path.join(BUILD, "bin", "fg_optimizer_probe"), cfg, inp],
                              capture_output=True, text=True)

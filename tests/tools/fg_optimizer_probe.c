@@ -5,11 +5,18 @@
  *
  * CONFIG has a root entry `optimizer: !partial:NAME {...}`. INPUT is
  *   {"params": [{"name": "w", "shape": [rows, cols], "data": [...row-major...]}, ...],
- *    "grads": [[[...per param...], ...] per step], "lr_factors": [1.0, ...]}
+ *    "grads": [[[...per param...], ...] per step], "lr_factors": [1.0, ...],
+ *    "reload_after": K}
+ * With reload_after, the optimizer's state is saved after step K (save_state into a
+ * safetensors file), a fresh optimizer is created over the same parameters and loads it
+ * (load_state), and that one makes the remaining steps: a resumed run must match an
+ * uninterrupted one bit for bit.
  * Prints {"steps": [[[param values after step 1], ...], ...], "state_bytes": N} to stdout
  * (state_bytes when the optimizer reports it). */
 #include "config/objects.h"
 #include "host/host_api.h"
+#include "io/state.h"
+#include "util/error.h"
 #include "tensor/tensor.h"
 #include "threads/threads.h"
 
@@ -36,6 +43,31 @@ static char *read_file(const char *path) {
 static int fail(const char *what, const char *msg) {
     fprintf(stderr, "fg_optimizer_probe: %s: %s\n", what, msg);
     return 1;
+}
+
+/* Saves the optimizer's state, builds a fresh optimizer and loads the state into it. */
+static fg_status reload(const fg_partial *partial, const fg_create_args *args, void **opt,
+                        const fg_optimizer_vtbl **vt, const char *input_path, fg_error *err) {
+    const fg_optimizer_vtbl *old = *vt;
+    if (old->base.struct_size < offsetof(fg_optimizer_vtbl, load_state) + sizeof old->load_state ||
+        old->save_state == NULL || old->load_state == NULL)
+        return fg_error_set(err, FG_E_UNSUPPORTED, "the optimizer cannot save its state");
+    char path[4200];
+    snprintf(path, sizeof path, "%s.state.safetensors", input_path);
+    fg_state *writer = NULL, *reader = NULL;
+    fg_status st = fg_state_new_writer(&writer, err);
+    if (st == FG_OK) st = old->save_state(*opt, writer, err);
+    if (st == FG_OK) st = fg_state_write(writer, path, err);
+    fg_state_free(writer);
+    if (st == FG_OK) st = fg_objects_construct(partial, args, opt, err);
+    if (st == FG_OK) {
+        *vt = *(const fg_optimizer_vtbl *const *)*opt;
+        st = fg_state_open_reader(path, &reader, err);
+    }
+    if (st == FG_OK) st = (*vt)->load_state(*opt, reader, err);
+    fg_state_free(reader);
+    remove(path);
+    return st;
 }
 
 int main(int argc, char **argv) {
@@ -90,6 +122,8 @@ int main(int argc, char **argv) {
         fg_objects_construct(partial, &args, &opt, &err) != FG_OK)
         return fail(argv[1], err.msg);
     const fg_optimizer_vtbl *vt = *(const fg_optimizer_vtbl *const *)opt;
+    cJSON *jreload = cJSON_GetObjectItem(input, "reload_after");
+    int reload_after = jreload ? jreload->valueint : -1;
 
     cJSON *out = cJSON_CreateObject();
     cJSON *jsteps = cJSON_AddArrayToObject(out, "steps");
@@ -113,6 +147,8 @@ int main(int argc, char **argv) {
             cJSON_AddItemToArray(snapshot, vals);
         }
         cJSON_AddItemToArray(jsteps, snapshot);
+        if (s + 1 == reload_after && reload(partial, &args, &opt, &vt, argv[2], &err) != FG_OK)
+            return fail("reload", err.msg);
     }
     if (vt->base.struct_size >= offsetof(fg_optimizer_vtbl, state_bytes) + sizeof vt->state_bytes &&
         vt->state_bytes != NULL)

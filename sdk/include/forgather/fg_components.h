@@ -46,6 +46,12 @@ typedef struct fg_optimizer_vtbl {
     double (*base_lr)(const void *self);
     /* ABI 1.1, optional: bytes of optimizer state (moments, projections) it holds. */
     uint64_t (*state_bytes)(const void *self);
+    /* ABI 1.1, optional: everything a resumed run needs to continue bit for bit (moments,
+     * step counts, seeds, projections), written with fg_api->state_put and read back with
+     * fg_api->state_get under the same names. load_state runs on a freshly created
+     * optimizer over the same parameters. */
+    fg_status (*save_state)(const void *self, fg_state *state, fg_error *err);
+    fg_status (*load_state)(void *self, fg_state *state, fg_error *err);
 } fg_optimizer_vtbl;
 
 /* Multiplier of the base learning rate at `step` (0-based, before the update). */

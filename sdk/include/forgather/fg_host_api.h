@@ -146,6 +146,29 @@ typedef struct fg_host_api {
     /* A FG_PARAM_MAP_LIST value: *items[i] is the i-th mapping, validated. */
     fg_status (*param_map_list)(const fg_params *p, const char *key, const fg_params *const **items,
                                 uint64_t *n, fg_error *err);
+    /* Saved state (checkpoints): put copies the array under a unique name; get fills
+     * `data` from the array of that name and fails, naming it, when it is missing or its
+     * dtype or shape differ. */
+    fg_status (*state_put)(fg_state *state, const char *name, int32_t dtype, int32_t ndim,
+                           const int64_t *shape, const void *data, fg_error *err);
+    fg_status (*state_get)(fg_state *state, const char *name, int32_t dtype, int32_t ndim,
+                           const int64_t *shape, void *data, fg_error *err);
+    /* A state to fill and write to a file, or one read from a file. */
+    fg_status (*state_new)(fg_state **out, fg_error *err);
+    fg_status (*state_write)(const fg_state *state, const char *path, fg_error *err);
+    fg_status (*state_open)(const char *path, fg_state **out, fg_error *err);
+    void (*state_free)(fg_state *state);
+    /* Fills the given tensors from a safetensors file by name; a missing, extra or
+     * differently shaped tensor is an error naming it. */
+    fg_status (*load_safetensors)(const char *path, uint64_t n, fg_tensor *const *tensors,
+                                  fg_error *err);
+    /* Checkpoints: begin makes an empty temporary directory for step and returns its path;
+     * commit renames it to <run dir>/checkpoint-<step> and then points `latest` at it, so a
+     * crash never leaves a half-written checkpoint under the final name. */
+    fg_status (*checkpoint_begin)(fg_run *run, int64_t step, char *dir, size_t cap, fg_error *err);
+    fg_status (*checkpoint_commit)(fg_run *run, int64_t step, fg_error *err);
+    /* The checkpoint directory this run resumes from, or NULL. */
+    const char *(*run_resume_dir)(const fg_run *run);
 } fg_host_api;
 
 typedef struct fg_host_info {

@@ -12,6 +12,7 @@ typedef struct fg_scope fg_scope;     /* where parameters are created: a dotted 
 typedef struct fg_params fg_params;   /* validated configuration values of one factory call */
 typedef struct fg_partial fg_partial; /* a factory bound to validated parameters */
 typedef struct fg_run fg_run;         /* the run: directory, seed, threads, logs */
+typedef struct fg_state fg_state;     /* ABI 1.1: named arrays being saved to or loaded from a checkpoint */
 typedef struct fg_comm fg_comm;       /* a communicator between ranks (MPI, NCCL): slots come in ABI 1.x */
 
 /* Element types. Plain int32 values, never an enum-typed field (enum size varies). */
@@ -19,6 +20,7 @@ typedef struct fg_comm fg_comm;       /* a communicator between ranks (MPI, NCCL
 #define FG_DTYPE_BF16 1
 #define FG_DTYPE_I32 2
 #define FG_DTYPE_F64 3
+#define FG_DTYPE_I64 4 /* ABI 1.1: counters and seeds in saved state */
 
 #define FG_MAX_DIMS 6
 
