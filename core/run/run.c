@@ -142,18 +142,20 @@ fg_status fg_run_checkpoint_commit(fg_run *run, int64_t step, fg_error *err) {
 }
 
 fg_status fg_run_find_checkpoint(const char *path, char *out, size_t cap, fg_error *err) {
+    /* A run directory names its newest checkpoint in `latest` (it may also hold a final
+     * model.safetensors, which is not a checkpoint). */
     char probe[4200];
-    snprintf(probe, sizeof probe, "%s/model.safetensors", path);
-    if (access(probe, R_OK) == 0) {
+    snprintf(probe, sizeof probe, "%s/latest", path);
+    FILE *f = fopen(probe, "r");
+    if (f == NULL) {
+        snprintf(probe, sizeof probe, "%s/model.safetensors", path);
+        if (access(probe, R_OK) != 0)
+            return fg_error_set(err, FG_E_NOT_FOUND,
+                                "%s: neither a checkpoint (no model.safetensors) nor a run directory with a "
+                                "`latest` checkpoint", path);
         snprintf(out, cap, "%s", path);
         return FG_OK;
     }
-    snprintf(probe, sizeof probe, "%s/latest", path);
-    FILE *f = fopen(probe, "r");
-    if (f == NULL)
-        return fg_error_set(err, FG_E_NOT_FOUND,
-                            "%s: neither a checkpoint (no model.safetensors) nor a run directory with a "
-                            "`latest` checkpoint", path);
     char name[256] = "";
     if (fgets(name, sizeof name, f) == NULL) name[0] = '\0';
     fclose(f);

@@ -97,6 +97,15 @@ def main():
             check(same, f"{name}: final weights differ after resume")
             print(f"  {name}: steps 16-30 and final weights identical after resuming from checkpoint-15")
 
+        # A run directory resumes from the checkpoint its `latest` names.
+        with open(os.path.join(run_a, "latest"), "w") as f:
+            f.write("checkpoint-15\n")
+        again, run_c = train(work, "from_run_dir", text, "--resume", run_a)
+        check(again.returncode == 0 and f"resuming from: {os.path.realpath(ckpt)}" in again.stderr,
+              f"resume from a run directory: {again.stderr[-400:]}")
+        if again.returncode == 0:
+            check(open(os.path.join(run_a, "model.safetensors"), "rb").read() ==
+                  open(os.path.join(run_c, "model.safetensors"), "rb").read(), "resume from a run directory: weights")
         # A checkpoint from another model: the error names the tensor and both shapes.
         bad, _ = train(work, "wider", CONFIG.format(d_model=32, optimizer=OPTIMIZERS["adamw"]),
                        "--resume", ckpt)
