@@ -5,6 +5,7 @@
 #include "tensor/tensor.h"
 #include "util/error.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,8 +61,18 @@ static int64_t numel_of(int32_t ndim, const int64_t *shape) {
     return n;
 }
 
-fg_status fg_state_put(fg_state *st, const char *name, int32_t dtype, int32_t ndim,
-                       const int64_t *shape, const void *data, fg_error *err) {
+/* "<param name>.<name>" (or name) into buf; NULL when it does not fit. */
+static const char *entry_name(char *buf, size_t cap, const fg_tensor *param, const char *name) {
+    if (param == NULL || name == NULL) return name;
+    int n = snprintf(buf, cap, "%s.%s", param->name ? param->name : "", name);
+    return (n < 0 || (size_t)n >= cap) ? NULL : buf;
+}
+
+fg_status fg_state_put(fg_state *st, const fg_tensor *param, const char *short_name, int32_t dtype,
+                       int32_t ndim, const int64_t *shape, const void *data, fg_error *err) {
+    char buf[1024];
+    const char *name = entry_name(buf, sizeof buf, param, short_name);
+    if (name == NULL) return fg_error_set(err, FG_E_RANGE, "state_put '%s': name too long", short_name);
     if (st == NULL || st->file != NULL)
         return fg_error_set(err, FG_E_INVALID_ARG, "state_put '%s': this state is being read, not written",
                             name ? name : "");
@@ -106,8 +117,11 @@ fg_status fg_state_write(const fg_state *st, const char *path, fg_error *err) {
     return s;
 }
 
-fg_status fg_state_get(fg_state *st, const char *name, int32_t dtype, int32_t ndim,
-                       const int64_t *shape, void *data, fg_error *err) {
+fg_status fg_state_get(fg_state *st, const fg_tensor *param, const char *short_name, int32_t dtype,
+                       int32_t ndim, const int64_t *shape, void *data, fg_error *err) {
+    char buf[1024];
+    const char *name = entry_name(buf, sizeof buf, param, short_name);
+    if (name == NULL) return fg_error_set(err, FG_E_RANGE, "state_get '%s': name too long", short_name);
     if (st == NULL || st->file == NULL)
         return fg_error_set(err, FG_E_INVALID_ARG, "state_get '%s': this state is being written, not read",
                             name ? name : "");

@@ -252,30 +252,12 @@ static void adafactor_destroy(void *self) {
     fg_api->free(o);
 }
 
-/* "<dotted parameter name>.<what>": every entry carries its parameter's name, so optimizers
- * over disjoint parameter sets (multi_optimizer groups) never collide. */
-static fg_status entry_name(char *buf, size_t cap, const fg_tensor *t, const char *what,
-                            fg_error *err) {
-    const char *pname = fg_api->tensor_name(t);
-    int w = snprintf(buf, cap, "%s.%s", pname != NULL ? pname : "", what);
-    if (w < 0 || (size_t)w >= cap) {
-        fg_api->error_set(err, FG_E_INVALID_ARG,
-                          "adafactor: state entry name for parameter '%.200s' is too long",
-                          pname != NULL ? pname : "");
-        return FG_E_INVALID_ARG;
-    }
-    return FG_OK;
-}
-
 /* Saves (save != 0) or loads one array of the given dtype and shape. */
 static fg_status entry_io(int save, fg_state *state, const fg_tensor *t, const char *what,
                           int32_t dtype, int32_t ndim, const int64_t *shape, void *data,
                           fg_error *err) {
-    char name[512];
-    fg_status st = entry_name(name, sizeof name, t, what, err);
-    if (st != FG_OK) return st;
-    return save ? fg_api->state_put(state, name, dtype, ndim, shape, data, err)
-                : fg_api->state_get(state, name, dtype, ndim, shape, data, err);
+    return save ? fg_api->state_put(state, t, what, dtype, ndim, shape, data, err)
+                : fg_api->state_get(state, t, what, dtype, ndim, shape, data, err);
 }
 
 /* Per parameter, with HF's state names: exp_avg_sq_row (the parameter's shape without the

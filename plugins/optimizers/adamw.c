@@ -114,21 +114,6 @@ static void adamw_destroy(void *self) {
     fg_api->free(o);
 }
 
-/* "<dotted parameter name>.<what>": every entry carries its parameter's name, so optimizers
- * over disjoint parameter sets (multi_optimizer groups) never collide. */
-static fg_status entry_name(char *buf, size_t cap, const fg_tensor *t, const char *what,
-                            fg_error *err) {
-    const char *pname = fg_api->tensor_name(t);
-    int w = snprintf(buf, cap, "%s.%s", pname != NULL ? pname : "", what);
-    if (w < 0 || (size_t)w >= cap) {
-        fg_api->error_set(err, FG_E_INVALID_ARG,
-                          "adamw: state entry name for parameter '%.200s' is too long",
-                          pname != NULL ? pname : "");
-        return FG_E_INVALID_ARG;
-    }
-    return FG_OK;
-}
-
 /* The parameter's shape: the moments are saved with it. */
 static int32_t param_shape(const fg_tensor *t, int64_t shape[FG_MAX_DIMS]) {
     const int32_t ndim = fg_api->tensor_ndim(t);
@@ -139,13 +124,10 @@ static int32_t param_shape(const fg_tensor *t, int64_t shape[FG_MAX_DIMS]) {
 /* Saves (save != 0) or loads one fp32 moment of the parameter's shape. */
 static fg_status moment_io(int save, fg_state *state, const adamw_param *pp, const char *what,
                            float *data, fg_error *err) {
-    char name[512];
     int64_t shape[FG_MAX_DIMS] = {0};
-    fg_status st = entry_name(name, sizeof name, pp->tensor, what, err);
-    if (st != FG_OK) return st;
     const int32_t ndim = param_shape(pp->tensor, shape);
-    return save ? fg_api->state_put(state, name, FG_DTYPE_F32, ndim, shape, data, err)
-                : fg_api->state_get(state, name, FG_DTYPE_F32, ndim, shape, data, err);
+    return save ? fg_api->state_put(state, pp->tensor, what, FG_DTYPE_F32, ndim, shape, data, err)
+                : fg_api->state_get(state, pp->tensor, what, FG_DTYPE_F32, ndim, shape, data, err);
 }
 
 /* Per parameter: exp_avg (m), exp_avg_sq (v), max_exp_avg_sq (vmax, amsgrad) and step. */
@@ -158,16 +140,14 @@ static fg_status adamw_state_io(adamw *o, int save, fg_state *state, fg_error *e
         if (st == FG_OK && o->amsgrad)
             st = moment_io(save, state, pp, "max_exp_avg_sq", pp->vmax, err);
         if (st != FG_OK) return st;
-        char name[512];
-        if ((st = entry_name(name, sizeof name, pp->tensor, "step", err)) != FG_OK) return st;
         int64_t step = pp->step;
-        st = save ? fg_api->state_put(state, name, FG_DTYPE_I64, 1, one, &step, err)
-                  : fg_api->state_get(state, name, FG_DTYPE_I64, 1, one, &step, err);
+        st = save ? fg_api->state_put(state, pp->tensor, "step", FG_DTYPE_I64, 1, one, &step, err)
+                  : fg_api->state_get(state, pp->tensor, "step", FG_DTYPE_I64, 1, one, &step, err);
         if (st != FG_OK) return st;
         if (!save) {
             if (step < 0) {
-                fg_api->error_set(err, FG_E_RANGE, "adamw: saved state '%s' = %lld is negative",
-                                  name, (long long)step);
+                fg_api->error_set(err, FG_E_RANGE, "adamw: saved state '%s.step' = %lld is negative",
+                                  fg_api->tensor_name(pp->tensor), (long long)step);
                 return FG_E_RANGE;
             }
             pp->step = step;

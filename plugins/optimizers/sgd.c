@@ -97,26 +97,10 @@ static void sgd_destroy(void *self) {
     fg_api->free(o);
 }
 
-/* "<dotted parameter name>.<what>": every entry carries its parameter's name, so optimizers
- * over disjoint parameter sets (multi_optimizer groups) never collide. */
-static fg_status entry_name(char *buf, size_t cap, const fg_tensor *t, const char *what,
-                            fg_error *err) {
-    const char *pname = fg_api->tensor_name(t);
-    int w = snprintf(buf, cap, "%s.%s", pname != NULL ? pname : "", what);
-    if (w < 0 || (size_t)w >= cap) {
-        fg_api->error_set(err, FG_E_INVALID_ARG,
-                          "sgd: state entry name for parameter '%.200s' is too long",
-                          pname != NULL ? pname : "");
-        return FG_E_INVALID_ARG;
-    }
-    return FG_OK;
-}
-
 /* Per parameter: momentum_buffer (with momentum, the parameter's shape) and whether it
  * holds a value yet (started: torch's momentum_buffer is not None). */
 static fg_status sgd_state_io(sgd *o, int save, fg_state *state, fg_error *err) {
     const int64_t one[1] = {1};
-    char name[512];
     for (uint64_t k = 0; k < o->n_params; k++) {
         sgd_param *pp = &o->params[k];
         fg_status st;
@@ -125,21 +109,20 @@ static fg_status sgd_state_io(sgd *o, int save, fg_state *state, fg_error *err) 
             const int32_t ndim = fg_api->tensor_ndim(pp->tensor);
             for (int32_t d = 0; d < ndim && d < FG_MAX_DIMS; d++)
                 shape[d] = fg_api->tensor_dim(pp->tensor, d);
-            if ((st = entry_name(name, sizeof name, pp->tensor, "momentum_buffer", err)) != FG_OK)
-                return st;
-            st = save ? fg_api->state_put(state, name, FG_DTYPE_F32, ndim, shape, pp->buf, err)
-                      : fg_api->state_get(state, name, FG_DTYPE_F32, ndim, shape, pp->buf, err);
+            st = save ? fg_api->state_put(state, pp->tensor, "momentum_buffer", FG_DTYPE_F32, ndim, shape,
+                                          pp->buf, err)
+                      : fg_api->state_get(state, pp->tensor, "momentum_buffer", FG_DTYPE_F32, ndim, shape,
+                                          pp->buf, err);
             if (st != FG_OK) return st;
         }
-        if ((st = entry_name(name, sizeof name, pp->tensor, "started", err)) != FG_OK) return st;
         int64_t started = pp->started;
-        st = save ? fg_api->state_put(state, name, FG_DTYPE_I64, 1, one, &started, err)
-                  : fg_api->state_get(state, name, FG_DTYPE_I64, 1, one, &started, err);
+        st = save ? fg_api->state_put(state, pp->tensor, "started", FG_DTYPE_I64, 1, one, &started, err)
+                  : fg_api->state_get(state, pp->tensor, "started", FG_DTYPE_I64, 1, one, &started, err);
         if (st != FG_OK) return st;
         if (!save) {
             if (started != 0 && started != 1) {
-                fg_api->error_set(err, FG_E_RANGE, "sgd: saved state '%s' = %lld is not 0 or 1",
-                                  name, (long long)started);
+                fg_api->error_set(err, FG_E_RANGE, "sgd: saved state '%s.started' = %lld is not 0 or 1",
+                                  fg_api->tensor_name(pp->tensor), (long long)started);
                 return FG_E_RANGE;
             }
             pp->started = (int32_t)started;

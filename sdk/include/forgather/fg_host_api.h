@@ -148,11 +148,12 @@ typedef struct fg_host_api {
                                 uint64_t *n, fg_error *err);
     /* Saved state (checkpoints): put copies the array under a unique name; get fills
      * `data` from the array of that name and fails, naming it, when it is missing or its
-     * dtype or shape differ. */
-    fg_status (*state_put)(fg_state *state, const char *name, int32_t dtype, int32_t ndim,
-                           const int64_t *shape, const void *data, fg_error *err);
-    fg_status (*state_get)(fg_state *state, const char *name, int32_t dtype, int32_t ndim,
-                           const int64_t *shape, void *data, fg_error *err);
+     * dtype or shape differ. With a parameter, the entry is "<parameter name>.<name>", so
+     * state kept per parameter never collides across optimizers of disjoint groups. */
+    fg_status (*state_put)(fg_state *state, const fg_tensor *param, const char *name, int32_t dtype,
+                           int32_t ndim, const int64_t *shape, const void *data, fg_error *err);
+    fg_status (*state_get)(fg_state *state, const fg_tensor *param, const char *name, int32_t dtype,
+                           int32_t ndim, const int64_t *shape, void *data, fg_error *err);
     /* A state to fill and write to a file, or one read from a file. */
     fg_status (*state_new)(fg_state **out, fg_error *err);
     fg_status (*state_write)(const fg_state *state, const char *path, fg_error *err);
