@@ -176,9 +176,28 @@ int fg_cmd_train(int argc, char **argv) {
         fprintf(stderr, "resuming from: %s\n", run->resume_dir);
     }
     fprintf(stderr, "run directory: %s\n", run->dir);
+    /* config.yaml: the file as written; config.effective.yaml: what was used, after
+     * --set and --var (feed it back to fgrun train to repeat the run). */
     const char *text = fg_config_text(cfg);
-    if (fg_run_write_file(run, "config.yaml", text, strlen(text), &err) != FG_OK ||
-        fg_run_write_environment(run, &registry, argc, argv, o.config, &err) != FG_OK)
+    char *effective = NULL;
+    fg_status written = fg_run_write_file(run, "config.yaml", text, strlen(text), &err);
+    if (written == FG_OK) written = fg_config_emit(cfg, &effective, &err);
+    if (written == FG_OK) {
+        char real_dir[PATH_MAX] = ".";
+        if (realpath(o.config, real_dir) != NULL && strrchr(real_dir, '/') != NULL) *strrchr(real_dir, '/') = '\0';
+        size_t cap = strlen(effective) + strlen(real_dir) + 200;
+        char *file = malloc(cap);
+        if (file == NULL) {
+            written = fg_error_set(&err, FG_E_NOMEM, "out of memory");
+        } else {
+            int n = snprintf(file, cap, "# The configuration this run used (after --set and --var).\n"
+                                        "# Relative paths in it are relative to %s\n%s", real_dir, effective);
+            written = fg_run_write_file(run, "config.effective.yaml", file, (size_t)n, &err);
+            free(file);
+        }
+    }
+    free(effective);
+    if (written != FG_OK || fg_run_write_environment(run, &registry, argc, argv, o.config, &err) != FG_OK)
         goto fail;
 
     void *trainer = NULL;

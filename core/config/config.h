@@ -88,6 +88,10 @@ const char *fg_config_text(const fg_config *cfg); /* the YAML source as loaded *
  * aliased node itself changes only that slot of its parent. On error nothing changes. */
 fg_status fg_config_set(fg_config *cfg, const char *assignment, fg_error *err);
 
+/* The tree as YAML (malloc'd; free it): what was actually used, after --set and !var.
+ * Shared nodes keep one anchor; reading it back gives the same tree. */
+fg_status fg_config_emit(const fg_config *cfg, char **out, fg_error *err);
+
 fg_node *fg_node_get(const fg_node *map, const char *key); /* NULL if absent / not a map */
 const char *fg_node_type_name(fg_node_type t);
 

@@ -75,7 +75,7 @@ def main():
         runs = os.path.join(work, "runs")
         out, run_dir = train(work, runs)
 
-        for name in ("config.yaml", "run.json", "trainer_logs.json", "model.safetensors"):
+        for name in ("config.yaml", "config.effective.yaml", "run.json", "trainer_logs.json", "model.safetensors"):
             check(os.path.exists(os.path.join(run_dir, name)), f"{name} missing from {run_dir}")
         check(os.path.basename(run_dir).startswith("config-") is False, "run name comes from the config")
 
@@ -112,8 +112,20 @@ def main():
         check([r.get("loss") for r in logs] == [r.get("loss") for r in logs2] and
               [r.get("eval_loss") for r in logs] == [r.get("eval_loss") for r in logs2],
               "two runs with the same seed log different losses")
+        # The effective config (config.effective.yaml) repeats the run exactly.
+        effective = os.path.join(work, "effective.yaml")
+        with open(os.path.join(run_dir, "config.effective.yaml")) as src, open(effective, "w") as dst:
+            dst.write(src.read())
+        out3 = subprocess.run([FGRUN, "train", effective, "--threads", "2", "--runs-dir", runs],
+                              capture_output=True, text=True)
+        check(out3.returncode == 0, f"training from config.effective.yaml failed: {out3.stderr[-800:]}")
+        run_dir3 = next((l.split(": ", 1)[1] for l in out3.stderr.splitlines() if l.startswith("run directory: ")), "")
+        if out3.returncode == 0:
+            logs3 = json.load(open(os.path.join(run_dir3, "trainer_logs.json")))
+            check([r.get("loss") for r in logs] == [r.get("loss") for r in logs3],
+                  "the effective config does not repeat the run")
         print(f"  loss {first:.3f} -> {last:.3f}, validation {eval_recs[-1]['eval_loss']:.3f}, "
-              f"{train_recs[-1]['tokens_per_s']:.0f} tokens/s; rerun identical")
+              f"{train_recs[-1]['tokens_per_s']:.0f} tokens/s; rerun and effective config identical")
 
     return checks.finish()
 
