@@ -145,6 +145,11 @@ static fg_status set_impl(fg_config *cfg, const char *assignment, fg_error *err)
                     break;
                 }
             if (next == NULL && last) {
+                /* "<<" is YAML's merge key: as a new key it would not read back as one */
+                if (strcmp(e, "<<") == 0)
+                    return fgc_fail(err, FG_E_PARSE, &cur->loc,
+                                    "--set %.200s: '<<' is YAML's merge key and cannot be added",
+                                    assignment);
                 append = true;
                 break;
             }

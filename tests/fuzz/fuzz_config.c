@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 static const fg_var VARS[] = {
@@ -75,6 +76,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (st == FG_OK) abort();
     check_error(st, &err, NULL);
     touch(fg_config_root(cfg), 100000);
+    /* The effective config must read back and write out to the same text. */
+    char *text1 = NULL, *text2 = NULL;
+    fg_config *again = NULL;
+    if (fg_config_emit(cfg, &text1, &err) != FG_OK) abort();
+    st = fg_config_parse(text1, strlen(text1), "emitted.yaml", NULL, 0, &again, &err);
+    if (st != FG_OK) {
+        fprintf(stderr, "emitted config does not parse: %s\n%s\n", err.msg, text1);
+        abort();
+    }
+    if (fg_config_emit(again, &text2, &err) != FG_OK || strcmp(text1, text2) != 0) {
+        fprintf(stderr, "emit(parse(emit(x))) differs:\n%s\n---\n%s\n", text1, text2 ? text2 : "");
+        abort();
+    }
+    free(text1);
+    free(text2);
+    fg_config_free(again);
     fg_config_free(cfg);
     return 0;
 }
