@@ -68,19 +68,13 @@ static const char *entry_name(char *buf, size_t cap, const fg_tensor *param, con
     return (n < 0 || (size_t)n >= cap) ? NULL : buf;
 }
 
-fg_status fg_state_put(fg_state *st, const fg_tensor *param, const char *short_name, int32_t dtype,
-                       int32_t ndim, const int64_t *shape, const void *data, fg_error *err) {
-    char buf[1024];
-    const char *name = entry_name(buf, sizeof buf, param, short_name);
-    if (name == NULL) return fg_error_set(err, FG_E_RANGE, "state_put '%s': name too long", short_name);
-    if (st == NULL || st->file != NULL)
-        return fg_error_set(err, FG_E_INVALID_ARG, "state_put '%s': this state is being read, not written",
-                            name ? name : "");
+static fg_status put(fg_state *st, const char *name, int32_t dtype, int32_t ndim, const int64_t *shape,
+                     const void *data, fg_error *err) {
     if (name == NULL || name[0] == '\0' || ndim < 0 || ndim > FG_MAX_DIMS || fg_dtype_size(dtype) == 0)
-        return fg_error_set(err, FG_E_INVALID_ARG, "state_put '%s': bad name, rank or dtype", name ? name : "");
+        return fg_error_set(err, FG_E_INVALID_ARG, "state_array '%s': bad name, rank or dtype", name ? name : "");
     for (size_t i = 0; i < st->n; i++)
         if (strcmp(st->entries[i].name, name) == 0)
-            return fg_error_set(err, FG_E_INVALID_ARG, "state_put: '%s' is saved twice", name);
+            return fg_error_set(err, FG_E_INVALID_ARG, "state_array: '%s' is saved twice", name);
     if (st->n == st->cap) {
         size_t cap = st->cap ? st->cap * 2 : 32;
         state_entry *grown = realloc(st->entries, cap * sizeof *grown);
@@ -117,14 +111,8 @@ fg_status fg_state_write(const fg_state *st, const char *path, fg_error *err) {
     return s;
 }
 
-fg_status fg_state_get(fg_state *st, const fg_tensor *param, const char *short_name, int32_t dtype,
-                       int32_t ndim, const int64_t *shape, void *data, fg_error *err) {
-    char buf[1024];
-    const char *name = entry_name(buf, sizeof buf, param, short_name);
-    if (name == NULL) return fg_error_set(err, FG_E_RANGE, "state_get '%s': name too long", short_name);
-    if (st == NULL || st->file == NULL)
-        return fg_error_set(err, FG_E_INVALID_ARG, "state_get '%s': this state is being written, not read",
-                            name ? name : "");
+static fg_status get(fg_state *st, const char *name, int32_t dtype, int32_t ndim, const int64_t *shape,
+                     void *data, fg_error *err) {
     int64_t i = fg_st_find(st->file, name);
     if (i < 0) return fg_error_set(err, FG_E_NOT_FOUND, "%s: no saved state '%s'", st->path, name);
     int32_t got_ndim = fg_st_ndim(st->file, (size_t)i);
@@ -140,4 +128,15 @@ fg_status fg_state_get(fg_state *st, const fg_tensor *param, const char *short_n
     const void *src = fg_st_data(st->file, (size_t)i, &nbytes);
     if (nbytes) memcpy(data, src, nbytes);
     return FG_OK;
+}
+
+fg_status fg_state_array(fg_state *st, const fg_tensor *param, const char *short_name, int32_t dtype,
+                         int32_t ndim, const int64_t *shape, void *data, fg_error *err) {
+    if (st == NULL || short_name == NULL)
+        return fg_error_set(err, FG_E_INVALID_ARG, "state_array: no state or no name");
+    char buf[1024];
+    const char *name = entry_name(buf, sizeof buf, param, short_name);
+    if (name == NULL) return fg_error_set(err, FG_E_RANGE, "state_array '%s': name too long", short_name);
+    return st->file != NULL ? get(st, name, dtype, ndim, shape, data, err)
+                            : put(st, name, dtype, ndim, shape, data, err);
 }

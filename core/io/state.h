@@ -11,10 +11,9 @@ fg_status fg_state_write(const fg_state *st, const char *path, fg_error *err);
 fg_status fg_state_open_reader(const char *path, fg_state **out, fg_error *err);
 void fg_state_free(fg_state *st);
 
-/* param non-NULL: the entry is named "<param name>.<name>". */
-fg_status fg_state_put(fg_state *st, const fg_tensor *param, const char *name, int32_t dtype,
-                       int32_t ndim, const int64_t *shape, const void *data, fg_error *err);
-fg_status fg_state_get(fg_state *st, const fg_tensor *param, const char *name, int32_t dtype,
-                       int32_t ndim, const int64_t *shape, void *data, fg_error *err);
+/* Copies data into a writer, or fills data from a reader (fg_host_api.state_array).
+ * param non-NULL: the entry is named "<param name>.<name>". */
+fg_status fg_state_array(fg_state *st, const fg_tensor *param, const char *name, int32_t dtype,
+                         int32_t ndim, const int64_t *shape, void *data, fg_error *err);
 
 #endif

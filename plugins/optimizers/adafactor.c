@@ -252,14 +252,6 @@ static void adafactor_destroy(void *self) {
     fg_api->free(o);
 }
 
-/* Saves (save != 0) or loads one array of the given dtype and shape. */
-static fg_status entry_io(int save, fg_state *state, const fg_tensor *t, const char *what,
-                          int32_t dtype, int32_t ndim, const int64_t *shape, void *data,
-                          fg_error *err) {
-    return save ? fg_api->state_put(state, t, what, dtype, ndim, shape, data, err)
-                : fg_api->state_get(state, t, what, dtype, ndim, shape, data, err);
-}
-
 /* Per parameter, with HF's state names: exp_avg_sq_row (the parameter's shape without the
  * last dim) and exp_avg_sq_col (without the second to last) when factored, else
  * exp_avg_sq (the parameter's shape); exp_avg with beta1; step. optimizer_steps is this
@@ -277,22 +269,22 @@ static fg_status adafactor_state_io(adafactor *o, int save, fg_state *state, fg_
         fg_status st = FG_OK;
         if (pp->factored) {
             /* row EMA: shape[:-1]; column EMA: shape[:-2] + shape[-1:] */
-            st = entry_io(save, state, t, "exp_avg_sq_row", FG_DTYPE_F32, ndim - 1, shape, pp->r,
+            st = fg_api->state_array(state, t, "exp_avg_sq_row", FG_DTYPE_F32, ndim - 1, shape, pp->r,
                           err);
             for (int32_t d = 0; d < ndim - 2; d++) sub[d] = shape[d];
             sub[ndim - 2] = shape[ndim - 1];
             if (st == FG_OK)
-                st = entry_io(save, state, t, "exp_avg_sq_col", FG_DTYPE_F32, ndim - 1, sub,
+                st = fg_api->state_array(state, t, "exp_avg_sq_col", FG_DTYPE_F32, ndim - 1, sub,
                               pp->c, err);
         } else {
-            st = entry_io(save, state, t, "exp_avg_sq", FG_DTYPE_F32, ndim, shape, pp->v, err);
+            st = fg_api->state_array(state, t, "exp_avg_sq", FG_DTYPE_F32, ndim, shape, pp->v, err);
         }
         if (st == FG_OK && o->use_beta1)
-            st = entry_io(save, state, t, "exp_avg", FG_DTYPE_F32, ndim, shape, pp->m, err);
+            st = fg_api->state_array(state, t, "exp_avg", FG_DTYPE_F32, ndim, shape, pp->m, err);
         int64_t step = pp->step, steps = o->steps;
-        if (st == FG_OK) st = entry_io(save, state, t, "step", FG_DTYPE_I64, 1, one, &step, err);
+        if (st == FG_OK) st = fg_api->state_array(state, t, "step", FG_DTYPE_I64, 1, one, &step, err);
         if (st == FG_OK)
-            st = entry_io(save, state, t, "optimizer_steps", FG_DTYPE_I64, 1, one, &steps, err);
+            st = fg_api->state_array(state, t, "optimizer_steps", FG_DTYPE_I64, 1, one, &steps, err);
         if (st != FG_OK) return st;
         if (save) continue;
         if (step < 0 || steps < 0 || (steps_loaded >= 0 && steps != steps_loaded)) {

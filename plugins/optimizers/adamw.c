@@ -121,13 +121,12 @@ static int32_t param_shape(const fg_tensor *t, int64_t shape[FG_MAX_DIMS]) {
     return ndim;
 }
 
-/* Saves (save != 0) or loads one fp32 moment of the parameter's shape. */
-static fg_status moment_io(int save, fg_state *state, const adamw_param *pp, const char *what,
+/* Saves or loads (the state's direction) one fp32 moment of the parameter's shape. */
+static fg_status moment_io(fg_state *state, const adamw_param *pp, const char *what,
                            float *data, fg_error *err) {
     int64_t shape[FG_MAX_DIMS] = {0};
     const int32_t ndim = param_shape(pp->tensor, shape);
-    return save ? fg_api->state_put(state, pp->tensor, what, FG_DTYPE_F32, ndim, shape, data, err)
-                : fg_api->state_get(state, pp->tensor, what, FG_DTYPE_F32, ndim, shape, data, err);
+    return fg_api->state_array(state, pp->tensor, what, FG_DTYPE_F32, ndim, shape, data, err);
 }
 
 /* Per parameter: exp_avg (m), exp_avg_sq (v), max_exp_avg_sq (vmax, amsgrad) and step. */
@@ -135,14 +134,13 @@ static fg_status adamw_state_io(adamw *o, int save, fg_state *state, fg_error *e
     const int64_t one[1] = {1};
     for (uint64_t k = 0; k < o->n_params; k++) {
         adamw_param *pp = &o->params[k];
-        fg_status st = moment_io(save, state, pp, "exp_avg", pp->m, err);
-        if (st == FG_OK) st = moment_io(save, state, pp, "exp_avg_sq", pp->v, err);
+        fg_status st = moment_io(state, pp, "exp_avg", pp->m, err);
+        if (st == FG_OK) st = moment_io(state, pp, "exp_avg_sq", pp->v, err);
         if (st == FG_OK && o->amsgrad)
-            st = moment_io(save, state, pp, "max_exp_avg_sq", pp->vmax, err);
+            st = moment_io(state, pp, "max_exp_avg_sq", pp->vmax, err);
         if (st != FG_OK) return st;
         int64_t step = pp->step;
-        st = save ? fg_api->state_put(state, pp->tensor, "step", FG_DTYPE_I64, 1, one, &step, err)
-                  : fg_api->state_get(state, pp->tensor, "step", FG_DTYPE_I64, 1, one, &step, err);
+        st = fg_api->state_array(state, pp->tensor, "step", FG_DTYPE_I64, 1, one, &step, err);
         if (st != FG_OK) return st;
         if (!save) {
             if (step < 0) {

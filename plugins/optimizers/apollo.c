@@ -100,21 +100,13 @@ static void apollo_destroy(void *self) {
  * current projection's seed: the matrix is regenerated from it) and
  * "<name>.norm_prev" (f64 {1}, the limiter's previous norm; < 0 before the first step). */
 
-/* Moves one array between the optimizer and `state` under "<param>.<suffix>". */
-static fg_status state_io(fg_state *state, int saving, const fg_tensor *param, const char *suffix,
-                          int32_t dtype, int32_t ndim, const int64_t *shape, void *data,
-                          fg_error *err) {
-    return saving ? fg_api->state_put(state, param, suffix, dtype, ndim, shape, data, err)
-                  : fg_api->state_get(state, param, suffix, dtype, ndim, shape, data, err);
-}
-
 static fg_status param_state_io(const apollo *o, apollo_param *pp, fg_state *state, int saving,
                                 fg_error *err) {
     fg_status st;
     const char *pname = fg_api->tensor_name(pp->tensor);
     const int64_t one[1] = {1};
     int64_t step = pp->step;
-    if ((st = state_io(state, saving, pp->tensor, "step", FG_DTYPE_I64, 1, one, &step, err)) !=
+    if ((st = fg_api->state_array(state, pp->tensor, "step", FG_DTYPE_I64, 1, one, &step, err)) !=
         FG_OK)
         return st;
     if (!saving) {
@@ -141,18 +133,18 @@ static fg_status param_state_io(const apollo *o, apollo_param *pp, fg_state *sta
         for (int32_t d = 0; d < ndim; d++) shape[d] = fg_api->tensor_dim(pp->tensor, d);
     }
     if (pp->numel > 0) { /* an empty parameter has no moments to save */
-        if ((st = state_io(state, saving, pp->tensor, "exp_avg", FG_DTYPE_F32, ndim, shape, pp->m,
+        if ((st = fg_api->state_array(state, pp->tensor, "exp_avg", FG_DTYPE_F32, ndim, shape, pp->m,
                            err)) != FG_OK ||
-            (st = state_io(state, saving, pp->tensor, "exp_avg_sq", FG_DTYPE_F32, ndim, shape,
+            (st = fg_api->state_array(state, pp->tensor, "exp_avg_sq", FG_DTYPE_F32, ndim, shape,
                            pp->v, err)) != FG_OK)
             return st;
     }
     if (pp->rank == 0) return FG_OK;
     int64_t seed = (int64_t)pp->seed; /* the same 64 bits; converted back below */
     double nl_prev = pp->nl_prev;
-    if ((st = state_io(state, saving, pp->tensor, "proj_seed", FG_DTYPE_I64, 1, one, &seed,
+    if ((st = fg_api->state_array(state, pp->tensor, "proj_seed", FG_DTYPE_I64, 1, one, &seed,
                        err)) != FG_OK ||
-        (st = state_io(state, saving, pp->tensor, "norm_prev", FG_DTYPE_F64, 1, one, &nl_prev,
+        (st = fg_api->state_array(state, pp->tensor, "norm_prev", FG_DTYPE_F64, 1, one, &nl_prev,
                        err)) != FG_OK)
         return st;
     if (!saving) {

@@ -154,19 +154,11 @@ static void galore_destroy(void *self) {
  * "<name>.proj_right" (rank x cols): an SVD basis cannot be regenerated without the
  * gradient it came from. */
 
-/* Moves one array between the optimizer and `state` under "<param>.<suffix>". */
-static fg_status state_io(fg_state *state, int saving, const fg_tensor *param, const char *suffix,
-                          int32_t dtype, int32_t ndim, const int64_t *shape, void *data,
-                          fg_error *err) {
-    return saving ? fg_api->state_put(state, param, suffix, dtype, ndim, shape, data, err)
-                  : fg_api->state_get(state, param, suffix, dtype, ndim, shape, data, err);
-}
-
 static fg_status param_state_io(galore_param *pp, fg_state *state, int saving, fg_error *err) {
     fg_status st;
     const int64_t one[1] = {1};
     int64_t step = pp->step;
-    if ((st = state_io(state, saving, pp->tensor, "step", FG_DTYPE_I64, 1, one, &step, err)) != FG_OK)
+    if ((st = fg_api->state_array(state, pp->tensor, "step", FG_DTYPE_I64, 1, one, &step, err)) != FG_OK)
         return st;
     if (!saving) {
         if (step < 0) {
@@ -192,22 +184,22 @@ static fg_status param_state_io(galore_param *pp, fg_state *state, int saving, f
         for (int32_t d = 0; d < ndim; d++) shape[d] = fg_api->tensor_dim(pp->tensor, d);
     }
     if (pp->low_numel > 0) {
-        if ((st = state_io(state, saving, pp->tensor, "exp_avg", FG_DTYPE_F32, ndim, shape, pp->m,
+        if ((st = fg_api->state_array(state, pp->tensor, "exp_avg", FG_DTYPE_F32, ndim, shape, pp->m,
                            err)) != FG_OK ||
-            (st = state_io(state, saving, pp->tensor, "exp_avg_sq", FG_DTYPE_F32, ndim, shape,
+            (st = fg_api->state_array(state, pp->tensor, "exp_avg_sq", FG_DTYPE_F32, ndim, shape,
                            pp->v, err)) != FG_OK)
             return st;
     }
     if (!pp->projected) return FG_OK;
     if (pp->proj.left != NULL) {
         const int64_t s[2] = {pp->proj.rows, pp->proj.rank};
-        if ((st = state_io(state, saving, pp->tensor, "proj_left", FG_DTYPE_F32, 2, s,
+        if ((st = fg_api->state_array(state, pp->tensor, "proj_left", FG_DTYPE_F32, 2, s,
                            pp->proj.left, err)) != FG_OK)
             return st;
     }
     if (pp->proj.right != NULL) {
         const int64_t s[2] = {pp->proj.rank, pp->proj.cols};
-        if ((st = state_io(state, saving, pp->tensor, "proj_right", FG_DTYPE_F32, 2, s,
+        if ((st = fg_api->state_array(state, pp->tensor, "proj_right", FG_DTYPE_F32, 2, s,
                            pp->proj.right, err)) != FG_OK)
             return st;
     }

@@ -109,15 +109,11 @@ static fg_status sgd_state_io(sgd *o, int save, fg_state *state, fg_error *err) 
             const int32_t ndim = fg_api->tensor_ndim(pp->tensor);
             for (int32_t d = 0; d < ndim && d < FG_MAX_DIMS; d++)
                 shape[d] = fg_api->tensor_dim(pp->tensor, d);
-            st = save ? fg_api->state_put(state, pp->tensor, "momentum_buffer", FG_DTYPE_F32, ndim, shape,
-                                          pp->buf, err)
-                      : fg_api->state_get(state, pp->tensor, "momentum_buffer", FG_DTYPE_F32, ndim, shape,
-                                          pp->buf, err);
+            st = fg_api->state_array(state, pp->tensor, "momentum_buffer", FG_DTYPE_F32, ndim, shape, pp->buf, err);
             if (st != FG_OK) return st;
         }
         int64_t started = pp->started;
-        st = save ? fg_api->state_put(state, pp->tensor, "started", FG_DTYPE_I64, 1, one, &started, err)
-                  : fg_api->state_get(state, pp->tensor, "started", FG_DTYPE_I64, 1, one, &started, err);
+        st = fg_api->state_array(state, pp->tensor, "started", FG_DTYPE_I64, 1, one, &started, err);
         if (st != FG_OK) return st;
         if (!save) {
             if (started != 0 && started != 1) {

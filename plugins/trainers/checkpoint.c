@@ -24,10 +24,11 @@ static fg_status join(char *out, size_t cap, const char *dir, const char *file, 
 /* The trainer's own state, as I64/F64 arrays (bit patterns of the RNG states). */
 static fg_status put_trainer_state(fg_state *st, const trainer_position *pos, fg_error *err) {
     const int64_t one[1] = {1};
-    const int64_t ints[4] = {pos->step, (int64_t)pos->rng, (int64_t)pos->drop_rng, pos->window_steps};
+    int64_t ints[4] = {pos->step, (int64_t)pos->rng, (int64_t)pos->drop_rng, pos->window_steps};
+    double loss_sum = pos->loss_sum;
     const int64_t shape[1] = {4};
-    fg_status s = fg_api->state_put(st, NULL, "trainer.counters", FG_DTYPE_I64, 1, shape, ints, err);
-    if (s == FG_OK) s = fg_api->state_put(st, NULL, "trainer.loss_sum", FG_DTYPE_F64, 1, one, &pos->loss_sum, err);
+    fg_status s = fg_api->state_array(st, NULL, "trainer.counters", FG_DTYPE_I64, 1, shape, ints, err);
+    if (s == FG_OK) s = fg_api->state_array(st, NULL, "trainer.loss_sum", FG_DTYPE_F64, 1, one, &loss_sum, err);
     return s;
 }
 
@@ -88,8 +89,8 @@ fg_status checkpoint_load(const char *dir, trainer_position *pos, uint64_t n_par
     if (st == FG_OK) st = fg_api->state_open(path, &own, err);
     int64_t ints[4] = {0};
     const int64_t shape[1] = {4}, one[1] = {1};
-    if (st == FG_OK) st = fg_api->state_get(own, NULL, "trainer.counters", FG_DTYPE_I64, 1, shape, ints, err);
-    if (st == FG_OK) st = fg_api->state_get(own, NULL, "trainer.loss_sum", FG_DTYPE_F64, 1, one, &pos->loss_sum, err);
+    if (st == FG_OK) st = fg_api->state_array(own, NULL, "trainer.counters", FG_DTYPE_I64, 1, shape, ints, err);
+    if (st == FG_OK) st = fg_api->state_array(own, NULL, "trainer.loss_sum", FG_DTYPE_F64, 1, one, &pos->loss_sum, err);
     fg_api->state_free(opt_state);
     fg_api->state_free(own);
     if (st != FG_OK) return st;

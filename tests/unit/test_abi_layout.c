@@ -85,7 +85,7 @@ _Static_assert(offsetof(fg_plugin_desc, description) == 24, "fg_plugin_desc.desc
 _Static_assert(offsetof(fg_plugin_desc, license) == 32, "fg_plugin_desc.license");
 _Static_assert(offsetof(fg_plugin_desc, n_factories) == 40, "fg_plugin_desc.n_factories");
 _Static_assert(offsetof(fg_plugin_desc, factories) == 48, "fg_plugin_desc.factories");
-_Static_assert(sizeof(fg_host_api) == 600, "fg_host_api size");
+_Static_assert(sizeof(fg_host_api) == 592, "fg_host_api size");
 _Static_assert(offsetof(fg_host_api, struct_size) == 0, "fg_host_api.struct_size");
 _Static_assert(offsetof(fg_host_api, error_set) == 8, "fg_host_api.error_set");
 _Static_assert(offsetof(fg_host_api, alloc) == 32, "fg_host_api.alloc");
@@ -104,13 +104,12 @@ _Static_assert(offsetof(fg_host_api, rng_next) == 488, "fg_host_api.rng_next");
 _Static_assert(offsetof(fg_host_api, resolve_path) == 496, "fg_host_api.resolve_path");
 _Static_assert(offsetof(fg_host_api, num_threads) == 504, "fg_host_api.num_threads");
 _Static_assert(offsetof(fg_host_api, param_map_list) == 512, "fg_host_api.param_map_list");
-_Static_assert(offsetof(fg_host_api, state_put) == 520, "fg_host_api.state_put");
-_Static_assert(offsetof(fg_host_api, state_get) == 528, "fg_host_api.state_get");
-_Static_assert(offsetof(fg_host_api, state_new) == 536, "fg_host_api.state_new");
-_Static_assert(offsetof(fg_host_api, load_safetensors) == 568, "fg_host_api.load_safetensors");
-_Static_assert(offsetof(fg_host_api, checkpoint_begin) == 576, "fg_host_api.checkpoint_begin");
-_Static_assert(offsetof(fg_host_api, checkpoint_commit) == 584, "fg_host_api.checkpoint_commit");
-_Static_assert(offsetof(fg_host_api, run_resume_dir) == 592, "fg_host_api.run_resume_dir");
+_Static_assert(offsetof(fg_host_api, state_array) == 520, "fg_host_api.state_array");
+_Static_assert(offsetof(fg_host_api, state_new) == 528, "fg_host_api.state_new");
+_Static_assert(offsetof(fg_host_api, load_safetensors) == 560, "fg_host_api.load_safetensors");
+_Static_assert(offsetof(fg_host_api, checkpoint_begin) == 568, "fg_host_api.checkpoint_begin");
+_Static_assert(offsetof(fg_host_api, checkpoint_commit) == 576, "fg_host_api.checkpoint_commit");
+_Static_assert(offsetof(fg_host_api, run_resume_dir) == 584, "fg_host_api.run_resume_dir");
 #endif
 
 int main(void) {

@@ -47,8 +47,8 @@ typedef struct fg_optimizer_vtbl {
     /* ABI 1.1, optional: bytes of optimizer state (moments, projections) it holds. */
     uint64_t (*state_bytes)(const void *self);
     /* ABI 1.1, optional: everything a resumed run needs to continue bit for bit (moments,
-     * step counts, seeds, projections), written with fg_api->state_put and read back with
-     * fg_api->state_get under the same names. load_state runs on a freshly created
+     * step counts, seeds, projections), moved with fg_api->state_array (written on save,
+     * read back on load, under the same names). load_state runs on a freshly created
      * optimizer over the same parameters. */
     fg_status (*save_state)(const void *self, fg_state *state, fg_error *err);
     fg_status (*load_state)(void *self, fg_state *state, fg_error *err);

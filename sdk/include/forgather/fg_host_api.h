@@ -146,14 +146,15 @@ typedef struct fg_host_api {
     /* A FG_PARAM_MAP_LIST value: *items[i] is the i-th mapping, validated. */
     fg_status (*param_map_list)(const fg_params *p, const char *key, const fg_params *const **items,
                                 uint64_t *n, fg_error *err);
-    /* Saved state (checkpoints): put copies the array under a unique name; get fills
-     * `data` from the array of that name and fails, naming it, when it is missing or its
-     * dtype or shape differ. With a parameter, the entry is "<parameter name>.<name>", so
-     * state kept per parameter never collides across optimizers of disjoint groups. */
-    fg_status (*state_put)(fg_state *state, const fg_tensor *param, const char *name, int32_t dtype,
-                           int32_t ndim, const int64_t *shape, const void *data, fg_error *err);
-    fg_status (*state_get)(fg_state *state, const fg_tensor *param, const char *name, int32_t dtype,
-                           int32_t ndim, const int64_t *shape, void *data, fg_error *err);
+    /* Saved state (checkpoints): moves one array between `data` and the state, in the
+     * state's direction. A state being written copies `data` under a unique name; a state
+     * being read fills `data` from the array of that name and fails, naming it, when it is
+     * missing or its dtype or shape differ. So one function can serve both save_state and
+     * load_state. With a parameter, the entry is "<parameter name>.<name>", so state kept
+     * per parameter never collides across optimizers of disjoint groups. */
+    fg_status (*state_array)(fg_state *state, const fg_tensor *param, const char *name,
+                             int32_t dtype, int32_t ndim, const int64_t *shape, void *data,
+                             fg_error *err);
     /* A state to fill and write to a file, or one read from a file. */
     fg_status (*state_new)(fg_state **out, fg_error *err);
     fg_status (*state_write)(const fg_state *state, const char *path, fg_error *err);
