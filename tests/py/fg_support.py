@@ -39,11 +39,14 @@ class Checks:
         return 1 if self.failed else 0
 
 
-def run_probe(optimizer_yaml, params, grads, factors, reload_after=None):
+def run_probe(optimizer_yaml, params, grads, factors, reload_after=None, names=None,
+              raise_on_error=True):
     """Runs `optimizer: <optimizer_yaml>` through build/bin/fg_optimizer_probe on the given
-    parameters (NumPy arrays of any shape), one list of gradients per step and the LR
-    factors. With reload_after=K the optimizer saves its state after step K and a fresh one
-    loads it and goes on. Returns (parameters after each step, state bytes or None)."""
+    parameters (NumPy arrays of any shape; named `names`, else p0, p1, ...), one list of
+    gradients per step and the LR factors. With reload_after=K the optimizer saves its
+    state after step K and a fresh one loads it and goes on. Returns (parameters after each
+    step, state bytes or None); when the probe fails, raises, or with raise_on_error=False
+    returns (None, its stderr)."""
     import json
     import subprocess
     import tempfile
@@ -55,8 +58,8 @@ def run_probe(optimizer_yaml, params, grads, factors, reload_after=None):
             f.write("optimizer: " + optimizer_yaml + "\n")
         with open(inp, "w") as f:
             json.dump({
-                "params": [{"name": f"p{i}", "shape": list(p.shape), "data": p.ravel().tolist()}
-                           for i, p in enumerate(params)],
+                "params": [{"name": names[i] if names else f"p{i}", "shape": list(p.shape),
+                            "data": p.ravel().tolist()} for i, p in enumerate(params)],
                 "grads": [[g.ravel().tolist() for g in step] for step in grads],
                 "lr_factors": factors,
                 **({"reload_after": reload_after} if reload_after is not None else {}),
@@ -64,6 +67,8 @@ def run_probe(optimizer_yaml, params, grads, factors, reload_after=None):
         out = subprocess.run([os.path.join(BUILD, "bin", "fg_optimizer_probe"), cfg, inp],
                              capture_output=True, text=True)
         if out.returncode != 0:
+            if not raise_on_error:
+                return None, out.stderr
             raise SystemExit(f"probe failed: {out.stderr}")
         res = json.loads(out.stdout)
         steps = [[np.array(v).reshape(p.shape) for v, p in zip(step, params)] for step in res["steps"]]
@@ -83,3 +88,20 @@ def compare_steps(check, name, got, want, atol, rtol):
                   f"{name}: step {s + 1} param {i}: max error {err.max() if err.size else 0:.3e}")
     print(f"  {name}: max |plugin - reference| = {worst:.2e} over {len(got)} steps")
     return worst
+
+
+def torch_history(make_optimizer, params, grads, factors, lr):
+    """Parameters after each step of a torch.optim optimizer in float64, the LR of every
+    group set to lr * factor before each step (as our LR schedules do)."""
+    import torch
+    ps = [torch.nn.Parameter(torch.tensor(x, dtype=torch.float64)) for x in params]
+    opt = make_optimizer(ps)
+    history = []
+    for step_grads, factor in zip(grads, factors):
+        for group in opt.param_groups:
+            group["lr"] = lr * factor
+        for p, g in zip(ps, step_grads):
+            p.grad = torch.tensor(g, dtype=torch.float64)
+        opt.step()
+        history.append([p.detach().numpy().copy() for p in ps])
+    return history

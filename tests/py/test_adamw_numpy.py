@@ -13,7 +13,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fg_support import Checks, compare_steps, run_probe  # noqa: E402
+from fg_support import Checks, compare_steps, run_probe, torch_history  # noqa: E402
 
 ATOL, RTOL = 1e-6, 1e-5
 checks = Checks("test_adamw_numpy")
@@ -51,17 +51,8 @@ def adamw_reference(params, grads, factors, lr, betas, eps, wd, amsgrad):
 
 def torch_reference(params, grads, factors, lr, betas, eps, wd, amsgrad):
     import torch
-    ps = [torch.nn.Parameter(torch.tensor(x, dtype=torch.float64)) for x in params]
-    opt = torch.optim.AdamW(ps, lr=lr, betas=betas, eps=eps, weight_decay=wd, amsgrad=amsgrad)
-    history = []
-    for step_grads, factor in zip(grads, factors):
-        for group in opt.param_groups:
-            group["lr"] = lr * factor
-        for p, g in zip(ps, step_grads):
-            p.grad = torch.tensor(g, dtype=torch.float64)
-        opt.step()
-        history.append([p.detach().numpy().copy() for p in ps])
-    return history
+    return torch_history(lambda ps: torch.optim.AdamW(ps, lr=lr, betas=betas, eps=eps, weight_decay=wd,
+                                                      amsgrad=amsgrad), params, grads, factors, lr)
 
 
 def main():

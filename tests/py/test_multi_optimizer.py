@@ -23,9 +23,8 @@ import tempfile
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fg_support import BUILD, Checks  # noqa: E402
+from fg_support import BUILD, Checks, run_probe  # noqa: E402
 
-PROBE = os.path.join(BUILD, "bin", "fg_optimizer_probe")
 FGRUN = os.path.join(BUILD, "bin", "fgrun")
 ATOL, RTOL = 1e-6, 1e-5
 checks = Checks("test_multi_optimizer")
@@ -44,27 +43,14 @@ NAMES = list(SHAPES)
 
 
 def probe(optimizer_yaml, names, params, grads, factors, reload_after=None):
-    """Returns (history, state_bytes) or (None, stderr) when the probe fails. With
-    reload_after=K the optimizer's state is saved after step K and a fresh one loads it."""
-    with tempfile.TemporaryDirectory() as d:
-        cfg, inp = os.path.join(d, "opt.yaml"), os.path.join(d, "input.json")
-        with open(cfg, "w") as f:
-            f.write("optimizer: " + optimizer_yaml + "\n")
-        with open(inp, "w") as f:
-            json.dump({
-                "params": [{"name": n, "shape": list(SHAPES[n]), "data": params[n].ravel().tolist()}
-                           for n in names],
-                "grads": [[step[n].ravel().tolist() for n in names] for step in grads],
-                "lr_factors": factors,
-                **({"reload_after": reload_after} if reload_after is not None else {}),
-            }, f)
-        out = subprocess.run([PROBE, cfg, inp], capture_output=True, text=True)
-        if out.returncode != 0:
-            return None, out.stderr
-        res = json.loads(out.stdout)
-        history = [{n: np.array(v, dtype=np.float32).reshape(SHAPES[n]) for n, v in zip(names, step)}
-                   for step in res["steps"]]
-        return history, res.get("state_bytes")
+    """run_probe on the named parameters (dicts name -> array): (history of dicts,
+    state_bytes), or (None, stderr) when the probe fails."""
+    history, extra = run_probe(optimizer_yaml, [params[n] for n in names],
+                               [[step[n] for n in names] for step in grads], factors,
+                               reload_after=reload_after, names=names, raise_on_error=False)
+    if history is None:
+        return None, extra
+    return [{n: a.astype(np.float32) for n, a in zip(names, step)} for step in history], extra
 
 
 def adamw_numpy(params, grads, factors, names, lr, wd, betas=(0.9, 0.999), eps=1e-8):

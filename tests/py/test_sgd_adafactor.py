@@ -24,7 +24,7 @@ import tempfile
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fg_support import BUILD, Checks, compare_steps, run_probe  # noqa: E402
+from fg_support import BUILD, Checks, compare_steps, run_probe, torch_history  # noqa: E402
 
 FGRUN = os.path.join(BUILD, "bin", "fgrun")
 ATOL, RTOL = 1e-6, 1e-5
@@ -71,17 +71,7 @@ def sgd_reference(params, grads, factors, lr, momentum=0.0, dampening=0.0, weigh
 
 def sgd_torch(params, grads, factors, lr, **kw):
     import torch
-    ps = [torch.nn.Parameter(torch.tensor(x, dtype=torch.float64)) for x in params]
-    opt = torch.optim.SGD(ps, lr=lr, **kw)
-    history = []
-    for step_grads, factor in zip(grads, factors):
-        for group in opt.param_groups:
-            group["lr"] = lr * factor
-        for p, g in zip(ps, step_grads):
-            p.grad = torch.tensor(g, dtype=torch.float64)
-        opt.step()
-        history.append([p.detach().numpy().copy() for p in ps])
-    return history
+    return torch_history(lambda ps: torch.optim.SGD(ps, lr=lr, **kw), params, grads, factors, lr)
 
 
 def test_sgd(params, grads, factors, have_torch):
