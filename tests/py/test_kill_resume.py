@@ -60,6 +60,18 @@ def newest_checkpoint(runs):
     return best
 
 
+def logged_step(runs, earlier):
+    """The highest step the run started last (the directory not in `earlier`) has logged."""
+    best = 0
+    for run in set(os.listdir(runs)) - earlier:
+        try:
+            records = json.load(open(os.path.join(runs, run, "trainer_logs.json")))
+        except (OSError, ValueError):  # not created yet, or being rewritten
+            continue
+        best = max([best] + [r["step"] for r in records if "loss" in r])
+    return best
+
+
 def all_checkpoints_complete(runs):
     for run in os.listdir(runs):
         for d in os.listdir(os.path.join(runs, run)):
@@ -95,10 +107,17 @@ def main():
             newest = newest_checkpoint(runs)
             if newest is not None and newest[0] == STEPS:
                 break
+            earlier = set(os.listdir(runs))
             proc = subprocess.Popen(command(cfg, runs, newest[1] if newest else None),
                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-            # Kill somewhere in the run, often enough during a checkpoint write.
-            time.sleep(rng.uniform(0.0, full_time * 0.6))
+            # Kill once the run has logged a randomly chosen step, plus a random moment:
+            # with a checkpoint every 2 steps, often during a checkpoint write.
+            start = newest[0] if newest else 0
+            target = rng.randint(start + 1, STEPS)
+            deadline = time.monotonic() + 20 * full_time + 10
+            while proc.poll() is None and logged_step(runs, earlier) < target and time.monotonic() < deadline:
+                time.sleep(0.002)
+            time.sleep(rng.uniform(0.0, 0.004))
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
                 kills += 1
@@ -107,11 +126,13 @@ def main():
             check(problem is None, f"incomplete checkpoint after a kill: {problem}")
         newest = newest_checkpoint(runs)
         check(newest is not None and newest[0] == STEPS, f"never reached step {STEPS}: {newest}")
+        # The final weights: those of the checkpoint at the last step (the run that wrote
+        # it may have been killed before saving its model.safetensors).
         last_dir = os.path.dirname(newest[1]) if newest else None
-        check(kills >= 5, f"only {kills} kills happened; the test proves little")
+        check(kills >= 3, f"only {kills} kills happened; the test proves little")
         if last_dir:
             same = open(os.path.join(ref_dir, "model.safetensors"), "rb").read() == \
-                open(os.path.join(last_dir, "model.safetensors"), "rb").read()
+                open(os.path.join(newest[1], "model.safetensors"), "rb").read()
             check(same, "final weights differ from the uninterrupted run")
             ref_loss = {r["step"]: r["loss"] for r in json.load(open(os.path.join(ref_dir, "trainer_logs.json")))
                         if "loss" in r}
