@@ -113,7 +113,7 @@ def main():
             # Kill once the run has logged a randomly chosen step, plus a random moment:
             # with a checkpoint every 2 steps, often during a checkpoint write.
             start = newest[0] if newest else 0
-            target = rng.randint(start + 1, STEPS)
+            target = rng.randint(start + 1, STEPS + 4)  # beyond STEPS: let it finish
             deadline = time.monotonic() + 20 * full_time + 10
             while proc.poll() is None and logged_step(runs, earlier) < target and time.monotonic() < deadline:
                 time.sleep(0.002)
