@@ -113,7 +113,8 @@ def main():
             # Kill once the run has logged a randomly chosen step, plus a random moment:
             # with a checkpoint every 2 steps, often during a checkpoint write.
             start = newest[0] if newest else 0
-            target = rng.randint(start + 1, STEPS + 4)  # beyond STEPS: let it finish
+            # a few steps on; near the end, past it (the run then finishes unkilled)
+            target = start + rng.randint(1, 8)
             deadline = time.monotonic() + 20 * full_time + 10
             while proc.poll() is None and logged_step(runs, earlier) < target and time.monotonic() < deadline:
                 time.sleep(0.002)
@@ -129,7 +130,7 @@ def main():
         # The final weights: those of the checkpoint at the last step (the run that wrote
         # it may have been killed before saving its model.safetensors).
         last_dir = os.path.dirname(newest[1]) if newest else None
-        check(kills >= 3, f"only {kills} kills happened; the test proves little")
+        check(kills >= 5, f"only {kills} kills happened; the test proves little")
         if last_dir:
             same = open(os.path.join(ref_dir, "model.safetensors"), "rb").read() == \
                 open(os.path.join(newest[1], "model.safetensors"), "rb").read()
