@@ -2,14 +2,26 @@
 #ifndef FG_CLI_H
 #define FG_CLI_H
 
+#include "cli/render.h"
+
 #include <stdio.h>
 
-int fg_cmd_train(int argc, char **argv);
+int fg_cmd_train(const fg_cli_globals *g, int argc, char **argv);
 int fg_cmd_plugins(int argc, char **argv);
+int fg_cmd_pp(const fg_cli_globals *g, int argc, char **argv);
+int fg_cmd_graph(const fg_cli_globals *g, int argc, char **argv);
+int fg_cmd_targets(const fg_cli_globals *g, int argc, char **argv);
+int fg_cmd_ls(const fg_cli_globals *g, int argc, char **argv);
+int fg_cmd_index(const fg_cli_globals *g, int argc, char **argv);
+int fg_cmd_meta(const fg_cli_globals *g, int argc, char **argv);
+int fg_cmd_tlist(const fg_cli_globals *g, int argc, char **argv);
 
 void fg_cli_usage(FILE *out);
 /* Prints "fgrun: error: <msg>" to stderr and returns 1. */
 int fg_cli_fail(const char *msg);
+/* Reports an argument a command does not take (unknown option, missing value, extra
+ * positional argument) and returns 1. */
+int fg_cli_bad_argument(const char *command, const char *arg, int missing_value);
 /* Option value for "--name VALUE" / "--name=VALUE" at argv[*i]; advances *i. NULL if
  * argv[*i] is not that option; sets *missing when the value is absent. */
 const char *fg_cli_option(int argc, char **argv, int *i, const char *name, int *missing);

@@ -6,66 +6,12 @@
  *    walks the graph recursively cannot overflow the stack. The composer bounds what is
  *    written, but a few aliases to deep nodes placed deep can multiply it.
  * The walk is iterative (explicit stack) and memoises each node's height in a pointer
- * map, so shared nodes are visited once: alias graphs can have exponentially many paths. */
+ * map (height 0: children still being walked), so shared nodes are visited once: alias
+ * graphs can have exponentially many paths. */
 #include "config/config_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* pointer -> height; height 0 marks a node whose children are still being walked */
-typedef struct ptrmap {
-    const void **keys;
-    int *values;
-    size_t cap, count;
-} ptrmap;
-
-static size_t hash_ptr(const void *p) {
-    uint64_t h = (uint64_t)(uintptr_t)p;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return (size_t)h;
-}
-
-static size_t slot_of(const ptrmap *m, const void *p) {
-    size_t i = hash_ptr(p) & (m->cap - 1);
-    while (m->keys[i] != NULL && m->keys[i] != p) i = (i + 1) & (m->cap - 1);
-    return i;
-}
-
-/* Value stored for p, or -1 when p is absent. */
-static int ptrmap_get(const ptrmap *m, const void *p) {
-    if (m->cap == 0) return -1;
-    size_t i = slot_of(m, p);
-    return m->keys[i] == p ? m->values[i] : -1;
-}
-
-static bool ptrmap_put(ptrmap *m, const void *p, int value) {
-    if ((m->count + 1) * 2 > m->cap) {
-        size_t cap = m->cap == 0 ? 64 : m->cap * 2;
-        ptrmap bigger = {calloc(cap, sizeof(void *)), calloc(cap, sizeof(int)), cap, 0};
-        if (bigger.keys == NULL || bigger.values == NULL) {
-            free(bigger.keys);
-            free(bigger.values);
-            return false;
-        }
-        for (size_t k = 0; k < m->cap; k++) {
-            if (m->keys[k] == NULL) continue;
-            size_t i = slot_of(&bigger, m->keys[k]);
-            bigger.keys[i] = m->keys[k];
-            bigger.values[i] = m->values[k];
-            bigger.count++;
-        }
-        free(m->keys);
-        free(m->values);
-        *m = bigger;
-    }
-    size_t i = slot_of(m, p);
-    if (m->keys[i] == NULL) m->count++;
-    m->keys[i] = p;
-    m->values[i] = value;
-    return true;
-}
 
 typedef struct frame {
     const fg_node *node;
@@ -97,14 +43,14 @@ static int by_identity(const void *a, const void *b) {
     return (x->loc.column > y->loc.column) - (x->loc.column < y->loc.column);
 }
 
-static bool push_frame(vec *stack, ptrmap *heights, const fg_node *n) {
-    if (!vec_reserve(stack, sizeof(frame)) || !ptrmap_put(heights, n, 0)) return false;
+static bool push_frame(vec *stack, fgc_ptrmap *heights, const fg_node *n) {
+    if (!vec_reserve(stack, sizeof(frame)) || !fgc_ptrmap_put(heights, n, 0)) return false;
     ((frame *)stack->items)[stack->n++] = (frame){n, 0, 0};
     return true;
 }
 
 fg_status fgc_check_graph(const fg_node *root, fg_error *err) {
-    ptrmap heights = {NULL, NULL, 0, 0};
+    fgc_ptrmap heights = {NULL, NULL, 0, 0};
     vec stack = {NULL, 0, 0}, named = {NULL, 0, 0};
     fg_status st = FG_OK;
     if (!push_frame(&stack, &heights, root)) goto nomem;
@@ -113,15 +59,14 @@ fg_status fgc_check_graph(const fg_node *root, fg_error *err) {
         const fg_node *n = f->node;
         if ((n->type == FG_NODE_LIST || n->type == FG_NODE_MAP) && f->next < n->n) {
             const fg_node *child = n->items[f->next++];
-            int h = ptrmap_get(&heights, child);
-            if (h == 0) { /* on the stack: only a bug elsewhere could make a cycle */
+            size_t h;
+            if (!fgc_ptrmap_get(&heights, child, &h)) {
+                if (!push_frame(&stack, &heights, child)) goto nomem;
+            } else if (h == 0) { /* on the stack: only a bug elsewhere could make a cycle */
                 st = fgc_fail(err, FG_E_PARSE, &child->loc, "the configuration contains a cycle");
                 goto done;
-            }
-            if (h > 0) {
-                if (h > f->height) f->height = h;
-            } else if (!push_frame(&stack, &heights, child)) {
-                goto nomem;
+            } else if ((int)h > f->height) {
+                f->height = (int)h;
             }
             continue;
         }
@@ -134,7 +79,7 @@ fg_status fgc_check_graph(const fg_node *root, fg_error *err) {
                           FG_CONFIG_MAX_DEPTH);
             goto done;
         }
-        if (!ptrmap_put(&heights, n, height)) goto nomem;
+        if (!fgc_ptrmap_put(&heights, n, (size_t)height)) goto nomem;
         if (n->identity != NULL) {
             if (!vec_reserve(&named, sizeof(const fg_node *))) goto nomem;
             ((const fg_node **)named.items)[named.n++] = n;
@@ -152,8 +97,9 @@ fg_status fgc_check_graph(const fg_node *root, fg_error *err) {
         const fg_node *a = ids[k - 1], *b = ids[k];
         if (strcmp(a->identity, b->identity) != 0) continue;
         st = fgc_fail(err, FG_E_PARSE, &b->loc,
-                      "multiple definitions of node '%.100s': here and at %s:%d:%d; an "
-                      "@identity names one node (refer to it again with an alias *anchor)",
+                      "Multiple definitions found for node '%.100s': here and at %s:%d:%d; an "
+                      "@identity names one node (to use it again, anchor it with &NAME and "
+                      "write the alias *NAME)",
                       b->identity, a->loc.file, a->loc.line, a->loc.column);
         break;
     }
@@ -161,8 +107,7 @@ fg_status fgc_check_graph(const fg_node *root, fg_error *err) {
 nomem:
     st = fgc_nomem(err, &root->loc);
 done:
-    free(heights.keys);
-    free(heights.values);
+    fgc_ptrmap_free(&heights);
     free(stack.items);
     free(named.items);
     return st;

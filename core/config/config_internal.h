@@ -70,7 +70,7 @@ fg_status fgc_parse_text(fg_config *cfg, const char *text, size_t len,
 
 /* ---- scalars (yaml_scalar.c) ------------------------------------------------------ */
 typedef enum fgc_scalar_kind {
-    FGC_SCALAR_AUTO,  /* untagged plain scalar: YAML 1.2 core schema */
+    FGC_SCALAR_AUTO,  /* untagged plain scalar: YAML 1.1 as PyYAML (yaml_scalar.c) */
     FGC_SCALAR_STR,   /* quoted/block scalars, '!', !!str */
     FGC_SCALAR_INT,   /* !!int */
     FGC_SCALAR_FLOAT, /* !!float */
@@ -82,14 +82,23 @@ typedef enum fgc_scalar_kind {
  * On failure writes a reason (without location) into why and returns false. */
 bool fgc_scalar_resolve(fg_node *n, fgc_scalar_kind kind, char *why, size_t why_len);
 
+/* True when `text`, written as a plain scalar, reads back as that string both here and
+ * in PyYAML: so anything number-like, boolean, null, '=' or '<<' is false. */
+bool fgc_scalar_plain_ok(const char *text);
+
+/* Text of a double that reads back as the same value, here and in PyYAML: the shortest
+ * round trip, always with a '.' ("1.0e-05", "3.0"), or .inf / -.inf / .nan. */
+void fgc_format_float(double f, char *buf, size_t cap);
+
 /* ---- tags (yaml_tags.c) ----------------------------------------------------------- */
 typedef enum fgc_tag_kind {
     FGC_TAG_NONE,        /* no tag */
     FGC_TAG_NONSPECIFIC, /* '!': scalars are strings, containers are plain */
     FGC_TAG_SCALAR,      /* !!str !!int !!float !!bool !!null: `scalar` says which */
     FGC_TAG_MAP,         /* !!map, !dict[:@id] */
-    FGC_TAG_SEQ,         /* !!seq, !list[:@id] */
-    FGC_TAG_CTOR,        /* !singleton: !call: !partial: !lambda: !factory: */
+    FGC_TAG_SEQ,         /* !!seq, !list[:@id], !tuple[:@id] */
+    FGC_TAG_DLIST,       /* !dlist[:@id]: a mapping becomes the list of its values */
+    FGC_TAG_CTOR,        /* !singleton: !call: !partial: !lambda: !factory: !meta: */
     FGC_TAG_VAR,         /* !var */
 } fgc_tag_kind;
 
@@ -97,9 +106,10 @@ typedef struct fgc_tag {
     fgc_tag_kind kind;
     fgc_scalar_kind scalar; /* FGC_TAG_SCALAR */
     fg_ctor ctor;           /* FGC_TAG_CTOR */
+    fg_container container; /* FGC_TAG_MAP / SEQ / DLIST */
     const char *ref;        /* FGC_TAG_CTOR: arena copy */
     const char *identity;   /* after '@', arena copy, or NULL */
-    bool empty_ok;          /* !dict / !list also accept an empty scalar (Forgather: '') */
+    bool empty_ok;          /* container tags also accept an empty scalar (Forgather: '') */
     char spelling[64];      /* the tag as the user wrote it, shortened, for messages */
 } fgc_tag;
 
@@ -107,6 +117,19 @@ typedef struct fgc_tag {
  * FG_E_PARSE with the reason (no location) in why; FG_E_NOMEM when out of memory. */
 fg_status fgc_tag_classify(fgc_arena *a, const char *tag, fgc_tag *out, char *why,
                            size_t why_len);
+
+/* ---- pointer map (config_ptrmap.c) -------------------------------------------------
+ * Open-addressing hash from a pointer (a node) to a number, for the walks over a node
+ * graph that must visit shared nodes once. malloc'd: fgc_ptrmap_free. */
+typedef struct fgc_ptrmap {
+    const void **keys;
+    size_t *values;
+    size_t cap, count;
+} fgc_ptrmap;
+
+bool fgc_ptrmap_get(const fgc_ptrmap *m, const void *key, size_t *value); /* false: absent */
+bool fgc_ptrmap_put(fgc_ptrmap *m, const void *key, size_t value);       /* false: no memory */
+void fgc_ptrmap_free(fgc_ptrmap *m);
 
 /* ---- mapping pairs (config_pairs.c) ---------------------------------------------
  * Pairs of a mapping under construction, with a hash from key to position so duplicate
@@ -136,7 +159,8 @@ fg_status fgc_merge_apply(fgc_arena *a, fg_node *const *sources, size_t n_source
 
 /* ---- checks (config_check.c) ------------------------------------------------------
  * Over the graph reachable from root: fails when two distinct nodes carry the same
- * explicit @identity, or when the nesting counted through aliases exceeds
+ * explicit @identity ("Multiple definitions found for node X", naming both places), or
+ * when the nesting counted through aliases exceeds
  * FG_CONFIG_MAX_DEPTH. Shared nodes are visited once (linear in the graph size). */
 fg_status fgc_check_graph(const fg_node *root, fg_error *err);
 

@@ -50,6 +50,7 @@ static const char *tag_name(fg_ctor c) {
     case FG_CTOR_PARTIAL: return "!partial";
     case FG_CTOR_SINGLETON: return "!singleton";
     case FG_CTOR_FACTORY: return "!factory";
+    case FG_CTOR_META: return "!meta";
     default: return "";
     }
 }
@@ -64,6 +65,15 @@ static const char *value_desc(const fg_node *n, char *buf, size_t cap) {
 
 static fg_status bind_node(fg_objects *o, fg_node *node, const char *slot, int32_t kind,
                            fg_partial **out, fg_error *err);
+
+/* Forgather's positional arguments: `arg0`, `arg1`, ... keys, or `args` / `kwargs`. */
+static int is_positional_key(const char *key) {
+    if (strcmp(key, "args") == 0 || strcmp(key, "kwargs") == 0) return 1;
+    if (strncmp(key, "arg", 3) != 0 || key[3] == '\0') return 0;
+    for (const char *p = key + 3; *p; p++)
+        if (*p < '0' || *p > '9') return 0;
+    return 1;
+}
 
 /* The default of a spec as a node: parsed once from its YAML text. */
 static fg_status default_node(fg_objects *o, const fg_factory_ref *ref, const fg_param_spec *spec,
@@ -110,6 +120,10 @@ static fg_status check_value(fg_objects *o, const fg_factory_ref *ref, fg_params
     const fg_param_spec *s = &p->specs[i];
     char got[160];
     int type_ok = 0;
+    if (n->ctor == FG_CTOR_META) { /* say why !meta cannot be used, not just "wrong type" */
+        fg_partial *ignored;
+        return bind_node(o, n, s->name, 0, &ignored, err);
+    }
     switch (s->type) {
     case FG_PARAM_BOOL: type_ok = n->ctor == FG_CTOR_NONE && n->type == FG_NODE_BOOL; break;
     case FG_PARAM_INT: type_ok = n->ctor == FG_CTOR_NONE && n->type == FG_NODE_INT; break;
@@ -241,8 +255,13 @@ static fg_status build_params(fg_objects *o, const fg_factory_ref *ref, const ch
                 snprintf(known + at, sizeof known - at, "%s%s", j ? ", " : "", specs[j].name);
             }
             const char *close = fg_closest(map->keys[k], names, n_specs < 128 ? n_specs : 128);
-            char hint[128] = "";
-            if (close) snprintf(hint, sizeof hint, "; did you mean '%s'?", close);
+            char hint[160] = "";
+            if (is_positional_key(map->keys[k]))
+                snprintf(hint, sizeof hint,
+                         " (plugin factories take named parameters only, not Forgather's "
+                         "positional arguments)");
+            else if (close)
+                snprintf(hint, sizeof hint, "; did you mean '%s'?", close);
             return fg_error_set(err, FG_E_NOT_FOUND, LOC_FMT ": %s: unknown parameter '%s'%s (known: %s)",
                                 LOC_ARGS(map->key_locs[k]), owner, map->keys[k], hint,
                                 n_specs ? known : "none");
@@ -292,6 +311,13 @@ static fg_status bind_node(fg_objects *o, fg_node *node, const char *slot, int32
                         node->ref ? node->ref : "");
         return st;
     }
+    /* A plugin's create() gets validated values, never config nodes, so no factory can
+     * take what !meta passes (Forgather: the unmaterialized argument nodes). */
+    if (node->ctor == FG_CTOR_META)
+        return fg_error_set(err, FG_E_TYPE,
+                            LOC_FMT ": !meta is not supported by %s (plugin %s): plugin factories "
+                            "take constructed values, not config nodes; use !singleton:%s",
+                            LOC_ARGS(node->loc), ref->factory->name, ref->plugin->stem, node->ref);
     if (kind != 0 && ref->factory->kind != kind)
         return fg_error_set(err, FG_E_TYPE,
                             LOC_FMT ": '%s' expects a %s factory, but '%s' (plugin %s) makes a %s",
@@ -300,9 +326,12 @@ static fg_status bind_node(fg_objects *o, fg_node *node, const char *slot, int32
     if (node->type != FG_NODE_MAP && node->type != FG_NODE_NULL &&
         !(node->type == FG_NODE_STR && node->s[0] == '\0'))
         return fg_error_set(err, FG_E_TYPE,
-                            LOC_FMT ": %s:%s takes a mapping of named parameters, got a %s",
+                            LOC_FMT ": %s:%s takes a mapping of named parameters, got a %s%s",
                             LOC_ARGS(node->loc), tag_name(node->ctor), node->ref,
-                            fg_node_type_name(node->type));
+                            fg_node_type_name(node->type),
+                            node->type == FG_NODE_LIST
+                                ? " (plugin factories take no positional arguments)"
+                                : "");
     fg_partial *b = fg_objects_alloc(o, sizeof *b);
     fg_binding *grown = realloc(o->bindings, (o->n_bindings + 1) * sizeof *grown);
     if (b == NULL || grown == NULL) {

@@ -3,11 +3,10 @@
  * their aliases) are written once with an anchor and aliased after, so sharing — which
  * decides singleton identity — survives the round trip. Strings are always quoted, so
  * none can turn into a number or a bool when read back. */
-#include "config/config.h"
+#include "config/config_internal.h"
 
 #include "util/error.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,12 +76,24 @@ static void emit(emit_ctx *c, yaml_event_t *e) {
     if (!c->failed && !yaml_emitter_emit(&c->em, e)) c->failed = 1;
 }
 
-static const char *ctor_tag(const fg_node *n, char *buf, size_t cap) {
-    const char *kind = n->ctor == FG_CTOR_PARTIAL ? "partial" : n->ctor == FG_CTOR_SINGLETON ? "singleton" : "factory";
-    if (n->ctor == FG_CTOR_NONE) return NULL;
-    snprintf(buf, cap, "!%s:%s%s%s", kind, n->ref ? n->ref : "", n->identity ? "@" : "",
-             n->identity ? n->identity : "");
-    return buf;
+/* The tag that reads back as the node's constructor or container tag, or NULL. */
+static const char *node_tag(const fg_node *n, char *buf, size_t cap) {
+    static const char *const ctors[] = {[FG_CTOR_PARTIAL] = "partial",
+                                        [FG_CTOR_SINGLETON] = "singleton",
+                                        [FG_CTOR_FACTORY] = "factory", [FG_CTOR_META] = "meta"};
+    static const char *const containers[] = {[FG_CONTAINER_DICT] = "dict",
+                                             [FG_CONTAINER_LIST] = "list",
+                                             [FG_CONTAINER_TUPLE] = "tuple"};
+    const char *id = n->identity != NULL ? n->identity : "";
+    if (n->ctor != FG_CTOR_NONE && (size_t)n->ctor < sizeof ctors / sizeof *ctors) {
+        snprintf(buf, cap, "!%s:%s%s%s", ctors[n->ctor], n->ref ? n->ref : "", id[0] ? "@" : "", id);
+        return buf;
+    }
+    if (n->container != FG_CONTAINER_PLAIN && (size_t)n->container < sizeof containers / sizeof *containers) {
+        snprintf(buf, cap, "!%s%s%s", containers[n->container], id[0] ? ":@" : "", id);
+        return buf;
+    }
+    return NULL;
 }
 
 /* Text of a non-string scalar that reads back as the same type and value. */
@@ -91,16 +102,7 @@ static const char *scalar_text(const fg_node *n, char *buf, size_t cap) {
     case FG_NODE_NULL: return "null";
     case FG_NODE_BOOL: return n->b ? "true" : "false";
     case FG_NODE_INT: snprintf(buf, cap, "%lld", (long long)n->i); return buf;
-    case FG_NODE_FLOAT:
-        if (isnan(n->f)) return ".nan";
-        if (isinf(n->f)) return n->f > 0 ? ".inf" : "-.inf";
-        /* the shortest text that reads back as the same double */
-        for (int digits = 15; digits <= 17; digits++) {
-            snprintf(buf, cap, "%.*g", digits, n->f);
-            if (strtod(buf, NULL) == n->f) break;
-        }
-        if (strpbrk(buf, ".eE") == NULL) strncat(buf, ".0", cap - strlen(buf) - 1);
-        return buf;
+    case FG_NODE_FLOAT: fgc_format_float(n->f, buf, cap); return buf;
     default: return n->s ? n->s : "";
     }
 }
@@ -121,14 +123,17 @@ static void emit_node(emit_ctx *c, const fg_node *n) {
         snprintf(anchor_buf, sizeof anchor_buf, "n%d", c->anchor[i]);
         anchor = anchor_buf;
     }
-    const char *tag = ctor_tag(n, tag_buf, sizeof tag_buf);
+    const char *tag = node_tag(n, tag_buf, sizeof tag_buf);
     if (n->type == FG_NODE_MAP) {
         yaml_mapping_start_event_initialize(&e, (yaml_char_t *)anchor, (yaml_char_t *)tag, tag == NULL,
                                             YAML_BLOCK_MAPPING_STYLE);
         emit(c, &e);
         for (size_t k = 0; k < n->n; k++) {
+            /* keys that would not read back as plain strings (`<<` is a merge key) are
+             * quoted, so PyYAML reads them as the same names too */
+            bool plain = fgc_scalar_plain_ok(n->keys[k]);
             yaml_scalar_event_initialize(&e, NULL, NULL, (yaml_char_t *)n->keys[k], (int)strlen(n->keys[k]), 1, 1,
-                                         YAML_ANY_SCALAR_STYLE);
+                                         plain ? YAML_ANY_SCALAR_STYLE : YAML_SINGLE_QUOTED_SCALAR_STYLE);
             emit(c, &e);
             emit_node(c, n->items[k]);
         }

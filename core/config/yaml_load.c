@@ -6,6 +6,9 @@
  * the recursion depth. An anchor maps to the fg_node built for it, so an alias yields the
  * same pointer: singletons cached on a node are then shared by every alias.
  *
+ * Tags that change a node's shape are applied here too: !dlist turns its mapping into a
+ * list (see compose_mapping), and a !var node is replaced by the variable's value.
+ *
  * Ownership rule of the composer: compose() always deletes the event it is given. */
 #include "config/config_internal.h"
 
@@ -22,6 +25,9 @@ typedef struct loader {
     size_t len;
     yaml_parser_t parser;
     fgc_pairs anchors; /* name -> node; the node is NULL while it is being composed */
+    fgc_ptrmap anchored; /* every anchored node (value unused) */
+    fgc_ptrmap dlists;   /* list made by !dlist -> its mapping, which `<<` merges */
+    bool in_key;         /* composing a mapping key */
     fg_error *err;
 } loader;
 
@@ -113,8 +119,11 @@ static fg_status anchor_open(loader *L, const yaml_char_t *name, const fg_loc *a
     return FG_OK;
 }
 
-static void anchor_close(loader *L, size_t slot, fg_node *node) {
-    if (slot != SIZE_MAX) L->anchors.items[slot] = node;
+static fg_status anchor_close(loader *L, size_t slot, fg_node *node) {
+    if (slot == SIZE_MAX) return FG_OK;
+    L->anchors.items[slot] = node;
+    if (!fgc_ptrmap_put(&L->anchored, node, 0)) return fgc_nomem(L->err, &node->loc);
+    return FG_OK;
 }
 
 static fg_status compose_alias(loader *L, const yaml_event_t *ev, fg_node **out) {
@@ -160,9 +169,12 @@ static fg_status var_value(loader *L, const char *name, const fg_loc *at, const 
         if (st != FG_OK)
             return fgc_fail(L->err, st, at, "in the value given for variable '%.100s': %s", name,
                             inner.msg);
+        (*out)->var = name; /* a fresh node: nothing else refers to it */
         return FG_OK;
     }
     if (deflt != NULL) {
+        /* an anchored default may be used elsewhere as a plain value: leave it unmarked */
+        if (!fgc_ptrmap_get(&L->anchored, deflt, NULL)) deflt->var = name;
         *out = deflt;
         return FG_OK;
     }
@@ -229,20 +241,22 @@ static fg_status compose_scalar(loader *L, const yaml_event_t *ev, int depth, fg
                             "default: VALUE}");
         st = var_value(L, text, &at, &nloc, NULL, depth, &n);
         if (st != FG_OK) return st;
-        anchor_close(L, slot, n);
+        if ((st = anchor_close(L, slot, n)) != FG_OK) return st;
         *out = n;
         return FG_OK;
     case FGC_TAG_MAP:
-    case FGC_TAG_SEQ: {
-        /* Forgather accepts `!dict ''` / `!list ''` for an empty container */
+    case FGC_TAG_SEQ:
+    case FGC_TAG_DLIST: {
+        /* Forgather accepts `!dict ''`, `!list ''`, ... for an empty container */
         if (!tag.empty_ok || text[0] != '\0')
             return fgc_fail(L->err, FG_E_PARSE, &at, "tag '%s' expects %s, found the scalar '%.80s'",
-                            tag.spelling, tag.kind == FGC_TAG_MAP ? "a mapping" : "a list", text);
+                            tag.spelling, tag.kind == FGC_TAG_SEQ ? "a list" : "a mapping", text);
         n = new_node(L, tag.kind == FGC_TAG_MAP ? FG_NODE_MAP : FG_NODE_LIST, nloc);
         if (n == NULL) return fgc_nomem(L->err, &at);
         n->s = text;
         n->identity = tag.identity;
-        anchor_close(L, slot, n);
+        n->container = tag.container;
+        if ((st = anchor_close(L, slot, n)) != FG_OK) return st;
         *out = n;
         return FG_OK;
     }
@@ -250,18 +264,33 @@ static fg_status compose_scalar(loader *L, const yaml_event_t *ev, int depth, fg
         kind = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? FGC_SCALAR_AUTO : FGC_SCALAR_STR;
         break;
     case FGC_TAG_SCALAR: kind = tag.scalar; break;
-    case FGC_TAG_NONSPECIFIC:
-    case FGC_TAG_CTOR: kind = FGC_SCALAR_STR; break; /* a constructor's scalar payload is text */
+    case FGC_TAG_NONSPECIFIC: kind = FGC_SCALAR_STR; break;
+    case FGC_TAG_CTOR:
+        /* Forgather passes each character of a scalar payload as an argument
+         * (`!singleton:max "319"` is max('3', '1', '9')): never what is meant. A key is
+         * left to add_pair, which says that keys take no constructor tags. */
+        if (text[0] != '\0' && !L->in_key)
+            return fgc_fail(L->err, FG_E_PARSE, &at,
+                            "'%s' has the scalar '%.80s' as its arguments (Forgather would pass "
+                            "each character as one); write {NAME: value} for named arguments, "
+                            "[value] for a positional one, or nothing for none",
+                            tag.spelling, text);
+        kind = FGC_SCALAR_STR; /* empty: no arguments */
+        break;
     }
     n = new_node(L, FG_NODE_STR, nloc);
     if (n == NULL) return fgc_nomem(L->err, &at);
     n->s = text;
-    if (!fgc_scalar_resolve(n, kind, why, sizeof why))
-        return fgc_fail(L->err, FG_E_PARSE, &at, "%s", why);
+    if (!fgc_scalar_resolve(n, kind, why, sizeof why)) {
+        /* a key is a name: an untagged one too long for a number is still its text */
+        if (!L->in_key || kind != FGC_SCALAR_AUTO)
+            return fgc_fail(L->err, FG_E_PARSE, &at, "%s", why);
+        n->type = FG_NODE_STR;
+    }
     n->ctor = tag.ctor;
     n->ref = tag.ref;
     n->identity = tag.identity;
-    anchor_close(L, slot, n);
+    if ((st = anchor_close(L, slot, n)) != FG_OK) return st;
     *out = n;
     return FG_OK;
 }
@@ -282,12 +311,18 @@ static fg_status compose_sequence(loader *L, const yaml_event_t *ev, int depth, 
         return fgc_fail(L->err, FG_E_PARSE, &at,
                         "!var cannot be applied to a list; expected !var NAME or !var {name: "
                         "NAME, default: VALUE}");
+    if (tag.kind == FGC_TAG_DLIST)
+        return fgc_fail(L->err, FG_E_PARSE, &at,
+                        "tag '%s' expects a mapping (its values, in order, make the list; a "
+                        "null value drops its entry), found a list",
+                        tag.spelling);
     if (tag.kind == FGC_TAG_MAP || tag.kind == FGC_TAG_SCALAR)
         return fgc_fail(L->err, FG_E_PARSE, &at, "tag '%s' cannot be applied to a list",
                         tag.spelling);
 
     fg_node *n = new_node(L, FG_NODE_LIST, node_loc(L, ev->start_mark));
     if (n == NULL) return fgc_nomem(L->err, &at);
+    n->container = tag.container;
     n->ctor = tag.ctor;
     n->ref = tag.ref;
     n->identity = tag.identity;
@@ -310,7 +345,7 @@ static fg_status compose_sequence(loader *L, const yaml_event_t *ev, int depth, 
         n->items = items;
         n->items[n->n++] = item;
     }
-    anchor_close(L, slot, n);
+    if ((st = anchor_close(L, slot, n)) != FG_OK) return st;
     *out = n;
     return FG_OK;
 }
@@ -326,11 +361,22 @@ typedef struct sources {
     size_t n, cap;
 } sources;
 
+/* The mapping a !dlist list was made from, or NULL: merging `<<: *a` where &a is a
+ * !dlist merges the mapping's pairs, as PyYAML does for any tagged mapping. */
+static fg_node *dlist_mapping(const loader *L, const fg_node *n) {
+    size_t raw;
+    if (n->type != FG_NODE_LIST || !fgc_ptrmap_get(&L->dlists, n, &raw)) return NULL;
+    return (fg_node *)(uintptr_t)raw;
+}
+
 /* `<<: *a` or `<<: [*a, *b]`: records the mappings to merge. */
 static fg_status add_merge_sources(loader *L, sources *src, fg_node *value, const fg_loc *at) {
-    size_t count = value->type == FG_NODE_LIST ? value->n : 1;
+    fg_node *whole = dlist_mapping(L, value);
+    if (whole == NULL && value->type != FG_NODE_LIST) whole = value;
+    size_t count = whole != NULL ? 1 : value->n;
     for (size_t k = 0; k < count; k++) {
-        fg_node *m = value->type == FG_NODE_LIST ? value->items[k] : value;
+        fg_node *m = whole != NULL ? whole : value->items[k];
+        if (whole == NULL && dlist_mapping(L, m) != NULL) m = dlist_mapping(L, m);
         if (m->type != FG_NODE_MAP)
             return fgc_fail(L->err, FG_E_PARSE, value->type == FG_NODE_LIST ? &m->loc : at,
                             "merge key '<<' expects a mapping or a list of mappings (e.g. '<<: "
@@ -370,6 +416,28 @@ static fg_status add_pair(loader *L, fgc_pairs *pairs, const fg_node *key, const
     return FG_OK;
 }
 
+/* `!dlist {a: x, b: ~, c: y}` is the list [x, y]: the values in order, nulls dropped, so a
+ * template that extends another can delete an entry with `key: ~`. The mapping is kept
+ * aside for merge keys; the list takes over the node's identity. */
+static fg_status dlist_from_mapping(loader *L, fg_node *map, fg_node **out) {
+    fg_node *list = new_node(L, FG_NODE_LIST, map->loc);
+    if (list == NULL) return fgc_nomem(L->err, &map->loc);
+    list->container = FG_CONTAINER_LIST;
+    list->identity = map->identity;
+    map->identity = NULL;
+    map->container = FG_CONTAINER_PLAIN;
+    if (map->n > 0) {
+        list->items = fgc_alloc(&L->cfg->arena, map->n * sizeof *list->items);
+        if (list->items == NULL) return fgc_nomem(L->err, &map->loc);
+    }
+    for (size_t k = 0; k < map->n; k++)
+        if (map->items[k]->type != FG_NODE_NULL) list->items[list->n++] = map->items[k];
+    if (!fgc_ptrmap_put(&L->dlists, list, (size_t)(uintptr_t)map))
+        return fgc_nomem(L->err, &map->loc);
+    *out = list;
+    return FG_OK;
+}
+
 static fg_status compose_mapping(loader *L, const yaml_event_t *ev, int depth, fg_node **out) {
     const fg_loc at = mark_loc(L, ev->start_mark);
     const fg_loc nloc = node_loc(L, ev->start_mark);
@@ -385,6 +453,7 @@ static fg_status compose_mapping(loader *L, const yaml_event_t *ev, int depth, f
 
     fg_node *n = new_node(L, FG_NODE_MAP, nloc);
     if (n == NULL) return fgc_nomem(L->err, &at);
+    n->container = tag.container;
     n->ctor = tag.ctor;
     n->ref = tag.ref;
     n->identity = tag.identity;
@@ -406,7 +475,10 @@ static fg_status compose_mapping(loader *L, const yaml_event_t *ev, int depth, f
         const bool merge = is_merge_key(&kev);
         const fg_loc kat = mark_loc(L, kev.start_mark);
         fg_node *key, *value;
-        if ((st = compose(L, &kev, depth + 1, &key)) != FG_OK) goto done;
+        L->in_key = true;
+        st = compose(L, &kev, depth + 1, &key);
+        L->in_key = false;
+        if (st != FG_OK) goto done;
         if ((st = next_event(L, &vev)) != FG_OK) goto done;
         if ((st = compose(L, &vev, depth + 1, &value)) != FG_OK) goto done;
         st = merge ? add_merge_sources(L, &src, value, &kat) : add_pair(L, &pairs, key, &kat, value);
@@ -428,8 +500,12 @@ static fg_status compose_mapping(loader *L, const yaml_event_t *ev, int depth, f
         st = var_from_map(L, n, &at, &nloc, depth, &v);
         if (st != FG_OK) goto done;
         n = v;
+    } else if (tag.kind == FGC_TAG_DLIST) {
+        fg_node *list = NULL;
+        if ((st = dlist_from_mapping(L, n, &list)) != FG_OK) goto done;
+        n = list;
     }
-    anchor_close(L, slot, n);
+    if ((st = anchor_close(L, slot, n)) != FG_OK) goto done;
     *out = n;
 done:
     fgc_pairs_free(&pairs);
@@ -513,5 +589,7 @@ fg_status fgc_parse_text(fg_config *cfg, const char *text, size_t len,
     fg_status st = compose_stream(&L, out);
     yaml_parser_delete(&L.parser);
     fgc_pairs_free(&L.anchors);
+    fgc_ptrmap_free(&L.anchored);
+    fgc_ptrmap_free(&L.dlists);
     return st;
 }

@@ -9,10 +9,10 @@
 #define STD_PREFIX "tag:yaml.org,2002:"
 
 static const char KNOWN_TAGS[] =
-    "known tags: !singleton:REF, !call:REF, !factory:REF, !partial:REF, !lambda:REF "
-    "(each with an optional @identity), !dict, !list (optionally :@identity), !var NAME, "
-    "!var {name: N, default: D}, and the standard !!str !!int !!float !!bool !!null !!map "
-    "!!seq";
+    "known tags: !singleton:REF, !call:REF, !factory:REF, !partial:REF, !lambda:REF, "
+    "!meta:REF (each with an optional @identity), !dict, !list, !tuple, !dlist (optionally "
+    ":@identity), !var NAME, !var {name: N, default: D}, and the standard !!str !!int "
+    "!!float !!bool !!null !!map !!seq";
 
 static const struct {
     const char *kind;
@@ -20,7 +20,19 @@ static const struct {
 } CTORS[] = {
     {"!singleton", FG_CTOR_SINGLETON}, {"!call", FG_CTOR_SINGLETON},
     {"!partial", FG_CTOR_PARTIAL},     {"!lambda", FG_CTOR_PARTIAL},
-    {"!factory", FG_CTOR_FACTORY},
+    {"!factory", FG_CTOR_FACTORY},     {"!meta", FG_CTOR_META},
+};
+
+/* Container tags: what node each makes, and which payload it takes. */
+static const struct {
+    const char *kind;
+    fgc_tag_kind tag;
+    fg_container container;
+} CONTAINERS[] = {
+    {"!dict", FGC_TAG_MAP, FG_CONTAINER_DICT},
+    {"!list", FGC_TAG_SEQ, FG_CONTAINER_LIST},
+    {"!tuple", FGC_TAG_SEQ, FG_CONTAINER_TUPLE},
+    {"!dlist", FGC_TAG_DLIST, FG_CONTAINER_LIST},
 };
 
 static const struct {
@@ -136,16 +148,15 @@ fg_status fgc_tag_classify(fgc_arena *a, const char *tag, fgc_tag *out, char *wh
             out->ctor = CTORS[k].ctor;
             return classify_ctor(a, CTORS[k].kind, rest, out, why, why_len);
         }
-        const char *rest;
-        if ((rest = after_kind(tag, "!dict")) != NULL) {
-            out->kind = FGC_TAG_MAP;
-            return classify_container(a, "!dict", rest, out, why, why_len);
+        for (size_t k = 0; k < sizeof CONTAINERS / sizeof CONTAINERS[0]; k++) {
+            const char *rest = after_kind(tag, CONTAINERS[k].kind);
+            if (rest == NULL) continue;
+            out->kind = CONTAINERS[k].tag;
+            out->container = CONTAINERS[k].container;
+            return classify_container(a, CONTAINERS[k].kind, rest, out, why, why_len);
         }
-        if ((rest = after_kind(tag, "!list")) != NULL) {
-            out->kind = FGC_TAG_SEQ;
-            return classify_container(a, "!list", rest, out, why, why_len);
-        }
-        if ((rest = after_kind(tag, "!var")) != NULL) {
+        const char *rest = after_kind(tag, "!var");
+        if (rest != NULL) {
             if (rest[0] == '\0') {
                 out->kind = FGC_TAG_VAR;
                 return FG_OK;

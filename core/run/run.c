@@ -78,6 +78,14 @@ fg_status fg_run_write_file(const fg_run *run, const char *file, const char *tex
     char path[4200], tmp[4300];
     snprintf(path, sizeof path, "%s/%s", run->dir, file);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    /* `file` may name a subdirectory (templates/configs/a.yaml): create its parents. */
+    for (char *slash = strchr(path + strlen(run->dir) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        int made = mkdir(path, 0755);
+        *slash = '/';
+        if (made != 0 && errno != EEXIST)
+            return fg_error_set(err, FG_E_IO, "%s: cannot create directory: %s", path, strerror(errno));
+    }
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) return fg_error_set(err, FG_E_IO, "%s: cannot write: %s", tmp, strerror(errno));
     size_t done = 0;

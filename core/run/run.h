@@ -18,7 +18,7 @@ struct fg_run {
 fg_status fg_run_create(const char *runs_dir, const char *name, uint64_t seed, fg_run **out,
                         fg_error *err);
 void fg_run_free(fg_run *run);
-/* Writes `text` to <run dir>/<file> atomically. */
+/* Writes `text` to <run dir>/<file> atomically; parent directories in `file` are created. */
 fg_status fg_run_write_file(const fg_run *run, const char *file, const char *text, size_t len,
                             fg_error *err);
 

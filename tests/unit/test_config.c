@@ -67,8 +67,9 @@ static void test_scalars(void) {
     fg_config *cfg = parse("nulls: [~, null, Null, NULL, !!null, '']\n"
                            "empty:\n"
                            "bools: [true, True, TRUE, false, False, FALSE]\n"
-                           "strs: [yes, no, on, off, y, n, 1_000, 0x, -0x1, 1.2.3, '12', \"3.5\", "
-                           "nan, inf, 2024-01-01]\n"
+                           "strs: [y, n, yEs, 0x, 1.2.3, '12', \"3.5\", 'yes', "
+                           "nan, inf, 2024-01-01, 1:30]\n"
+                           "bools11: [yes, No, ON, off]\n"
                            "ints: [0, -12, +7, 007, 0x1F, 0o17, 9223372036854775807, "
                            "-9223372036854775808]\n"
                            "floats: [1e-3, 1.0e-3, .5, 1., -2.5E+2, .inf, -.inf, +.Inf, .nan, "
@@ -81,11 +82,13 @@ static void test_scalars(void) {
     CHECK(is_str(at(r, "nulls.5"), ""));
     CHECK(is_null(at(r, "empty")));
     for (int k = 0; k < 6; k++) CHECK(is_bool(at(r, "bools")->items[k], k < 3));
-    /* YAML 1.2: the 1.1 booleans and underscores are strings */
-    const char *strs[] = {"yes", "no", "on", "off", "y", "n", "1_000", "0x", "-0x1", "1.2.3",
-                          "12", "3.5", "nan", "inf", "2024-01-01"};
+    /* YAML 1.1 as PyYAML: y/n stay strings, dates and base-60 are kept as text (our
+     * choice); the full table is in test_yaml11.c */
+    const char *strs[] = {"y", "n", "yEs", "0x", "1.2.3", "12", "3.5", "yes",
+                          "nan", "inf", "2024-01-01", "1:30"};
     for (size_t k = 0; k < sizeof strs / sizeof *strs; k++)
         CHECK_MSG(is_str(at(r, "strs")->items[k], strs[k]), "strs[%zu]", k);
+    for (int k = 0; k < 4; k++) CHECK(is_bool(at(r, "bools11")->items[k], k % 2 == 0));
     const int64_t ints[] = {0, -12, 7, 7, 31, 15, INT64_MAX, INT64_MIN};
     for (size_t k = 0; k < sizeof ints / sizeof *ints; k++)
         CHECK_MSG(is_int(at(r, "ints")->items[k], ints[k]), "ints[%zu]", k);
@@ -112,7 +115,7 @@ static void test_scalars(void) {
     EXPECT_ERROR("a: 0xFFFFFFFFFFFFFFFF\n", "t.yaml:1:4: ", "does not fit");
     EXPECT_ERROR("a: 1e999\n", "t.yaml:1:4: ", "too large");
     EXPECT_ERROR("a: !!int 1.5\n", "t.yaml:1:4: ", "not an integer");
-    EXPECT_ERROR("a: !!bool yes\n", "t.yaml:1:4: ", "not a boolean");
+    EXPECT_ERROR("a: !!bool y\n", "t.yaml:1:4: ", "not a boolean");
 }
 
 static void test_locations(void) {
@@ -220,7 +223,7 @@ static void test_tags(void) {
     EXPECT_ERROR("a: 1\nb: !foo 2\n", "t.yaml:2:4: ", "unknown tag '!foo'", "known tags: ",
                  "!singleton:REF");
     EXPECT_ERROR("a: !!binary aGk=\n", "t.yaml:1:4: ", "unknown tag '!!binary'");
-    EXPECT_ERROR("a: !tuple [1]\n", "t.yaml:1:4: ", "unknown tag '!tuple'");
+    EXPECT_ERROR("a: !tuples [1]\n", "t.yaml:1:4: ", "unknown tag '!tuples'");
     EXPECT_ERROR("a: !singletonx:y 1\n", "unknown tag '!singletonx:y'");
     EXPECT_ERROR("a: !singleton {x: 1}\n", "t.yaml:1:4: ", "needs a constructor");
     EXPECT_ERROR("a: !singleton:@id {}\n", "t.yaml:1:4: ", "missing constructor");
@@ -233,7 +236,7 @@ static void test_tags(void) {
     EXPECT_ERROR("a: !var:x 1\n", "t.yaml:1:4: ", "is not a tag");
     EXPECT_ERROR("!singleton:x a: 1\n", "t.yaml:1:1: ", "key cannot carry a constructor");
     EXPECT_ERROR("a: 1\nb: !singleton:x@n {}\nc: [!factory:y@n {}]\n", "t.yaml:3:5: ",
-                 "multiple definitions of node 'n'", "t.yaml:2:4");
+                 "Multiple definitions found for node 'n'", "t.yaml:2:4");
     /* aliases of one identified node are fine */
     fg_config_free(parse("a: &a !singleton:x@n {}\nb: *a\n"));
 }
@@ -336,7 +339,7 @@ static void test_set(void) {
     /* an identity that is already taken: rejected and undone */
     size_t n_before = r->n;
     CHECK(set(cfg, "other=!factory:f@model {}", &err) == FG_E_PARSE);
-    CHECK_MSG(strstr(err.msg, "multiple definitions of node 'model'"), "%s", err.msg);
+    CHECK_MSG(strstr(err.msg, "Multiple definitions found for node 'model'"), "%s", err.msg);
     CHECK(r->n == n_before && fg_node_get(r, "other") == NULL);
     CHECK(set(cfg, "model=!factory:f@model {}", &err) == FG_OK); /* replaces the old one */
     CHECK(fg_config_set(NULL, "a=1", NULL) == FG_E_INVALID_ARG);
