@@ -132,6 +132,12 @@ int fg_cmd_plugins(int argc, char **argv) {
             dirs[n_dirs++] = v;
         } else if (strcmp(argv[i], "--json") == 0) {
             json = 1;
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs("usage: fgrun plugins [--json] [--plugin-path DIR]...\n\n"
+                  "Every plugin on the search path, its factories and their parameters (type,\n"
+                  "default, range, allowed values, meaning), read without running plugin code.\n",
+                  stdout);
+            return 0;
         } else {
             char msg[300];
             snprintf(msg, sizeof msg, missing ? "%s needs a value" : "unknown argument '%s'", argv[i]);

@@ -80,7 +80,10 @@ err=$("$FGRUN" pp "$TMP/top.yaml" 2>&1 >/dev/null); rc=$?
 check "pp: syntax error in an extended template names both files" $? "rc $rc: $err"
 
 # ---- a sweep: three runs of a few steps, then the table
-out=$("$FGRUN" -p "$P" -t lr_sweep.yaml train --var max_steps=4 --threads 1 --runs-dir "$TMP/runs" 2>&1); rc=$?
+# --set shrinks the model of every run: the test is about the sweep, and runs under ASan.
+small=(--set model.d_model=32 --set model.num_layers=1 --set model.max_seq_len=32
+       --set main.args.batch_size=2 --set main.args.eval_batches=2)
+out=$("$FGRUN" -p "$P" -t lr_sweep.yaml train --var max_steps=4 "${small[@]}" --threads 1 --runs-dir "$TMP/runs" 2>&1); rc=$?
 [ $rc = 0 ] && [ "$(grep -Ec '^lr_0\.00[124] +4 +[0-9.]+ +[0-9.]+ ' <<<"$out")" = 3 ]
 check "sweep: three runs and a table of final metrics" $? "rc $rc: $(tail -8 <<<"$out")"
 n=$(ls -d "$TMP"/runs/lr_0.00* 2>/dev/null | wc -l)
