@@ -13,7 +13,7 @@
 
 static void print_spec(const fg_param_spec *s, int indent) {
     char type[64];
-    if (s->type == FG_PARAM_PARTIAL || s->type == FG_PARAM_OBJECT)
+    if (s->type == FG_PARAM_PARTIAL || s->type == FG_PARAM_OBJECT || s->type == FG_PARAM_OBJECT_LIST)
         snprintf(type, sizeof type, "%s<%s>", fg_param_type_name(s->type), fg_kind_name(s->kind));
     else
         snprintf(type, sizeof type, "%s", fg_param_type_name(s->type));
@@ -38,7 +38,7 @@ static cJSON *spec_json(const fg_param_spec *s) {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "name", s->name);
     cJSON_AddStringToObject(j, "type", fg_param_type_name(s->type));
-    if (s->type == FG_PARAM_PARTIAL || s->type == FG_PARAM_OBJECT)
+    if (s->type == FG_PARAM_PARTIAL || s->type == FG_PARAM_OBJECT || s->type == FG_PARAM_OBJECT_LIST)
         cJSON_AddStringToObject(j, "kind", fg_kind_name(s->kind));
     cJSON_AddBoolToObject(j, "required", (s->flags & FG_PARAM_REQUIRED) != 0);
     if (s->default_yaml) cJSON_AddStringToObject(j, "default", s->default_yaml);

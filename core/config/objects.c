@@ -136,7 +136,8 @@ static fg_status check_value(fg_objects *o, const fg_factory_ref *ref, fg_params
     case FG_PARAM_PARTIAL: type_ok = n->ctor == FG_CTOR_PARTIAL; break;
     case FG_PARAM_OBJECT: type_ok = n->ctor == FG_CTOR_SINGLETON || n->ctor == FG_CTOR_FACTORY; break;
     case FG_PARAM_MAP: type_ok = n->ctor == FG_CTOR_NONE && n->type == FG_NODE_MAP; break;
-    case FG_PARAM_MAP_LIST: type_ok = n->ctor == FG_CTOR_NONE && n->type == FG_NODE_LIST; break;
+    case FG_PARAM_MAP_LIST:
+    case FG_PARAM_OBJECT_LIST: type_ok = n->ctor == FG_CTOR_NONE && n->type == FG_NODE_LIST; break;
     default:
         return fg_error_set(err, FG_E_ABI, "plugin %s: parameter '%s' has unknown type %d",
                             ref->plugin->stem, s->name, s->type);
@@ -218,6 +219,26 @@ static fg_status check_value(fg_objects *o, const fg_factory_ref *ref, fg_params
             char owner[256];
             snprintf(owner, sizeof owner, "%s: %s[%zu]", p->owner, s->name, k);
             fg_status st = build_params(o, ref, owner, s->fields, s->n_fields, n->items[k], it->loc, &items[k], err);
+            if (st != FG_OK) return st;
+        }
+        p->lists[i] = items;
+        break;
+    }
+    case FG_PARAM_OBJECT_LIST: {
+        /* Bound now (checked before any plugin code runs), constructed on request. */
+        fg_partial **items = fg_objects_alloc(o, (n->n ? n->n : 1) * sizeof *items);
+        if (items == NULL) return fg_error_set(err, FG_E_NOMEM, "out of memory");
+        for (size_t k = 0; k < n->n; k++) {
+            fg_node *it = n->items[k];
+            if (it->ctor != FG_CTOR_SINGLETON && it->ctor != FG_CTOR_FACTORY && it->ctor != FG_CTOR_META)
+                return fg_error_set(err, FG_E_TYPE,
+                                    LOC_FMT ": %s: item %zu of '%s' must be !singleton:NAME or "
+                                            "!factory:NAME of a %s factory, got %s",
+                                    LOC_ARGS(it->loc), p->owner, k, s->name, fg_kind_name(s->kind),
+                                    value_desc(it, got, sizeof got));
+            char slot[256];
+            snprintf(slot, sizeof slot, "%s[%zu]", s->name, k);
+            fg_status st = bind_node(o, it, slot, s->kind, &items[k], err);
             if (st != FG_OK) return st;
         }
         p->lists[i] = items;
@@ -419,12 +440,8 @@ int fg_params_index(const fg_params *p, const char *key) {
     return -1;
 }
 
-fg_status fg_objects_param_object(const fg_params *p, const char *key, void **out, fg_error *err) {
-    int i = fg_params_index(p, key);
-    if (i < 0 || p->specs[i].type != FG_PARAM_OBJECT)
-        return fg_error_set(err, FG_E_NOT_FOUND, "%s: '%s' is not an object parameter", p->owner, key);
-    fg_partial *b = p->partials[i];
-    if (b == NULL) return fg_error_set(err, FG_E_NOT_FOUND, "%s: '%s' is not set", p->owner, key);
+/* A singleton once (cached on its node, so every alias shares it), a factory anew. */
+static fg_status construct_bound(fg_partial *b, void **out, fg_error *err) {
     if (b->node->ctor == FG_CTOR_SINGLETON && b->node->object != NULL) {
         *out = b->node->object;
         return FG_OK;
@@ -432,6 +449,36 @@ fg_status fg_objects_param_object(const fg_params *p, const char *key, void **ou
     fg_status st = fg_objects_construct(b, NULL, out, err);
     if (st == FG_OK && b->node->ctor == FG_CTOR_SINGLETON) b->node->object = *out;
     return st;
+}
+
+fg_status fg_objects_param_object(const fg_params *p, const char *key, void **out, fg_error *err) {
+    int i = fg_params_index(p, key);
+    if (i < 0 || p->specs[i].type != FG_PARAM_OBJECT)
+        return fg_error_set(err, FG_E_NOT_FOUND, "%s: '%s' is not an object parameter", p->owner, key);
+    fg_partial *b = p->partials[i];
+    if (b == NULL) return fg_error_set(err, FG_E_NOT_FOUND, "%s: '%s' is not set", p->owner, key);
+    return construct_bound(b, out, err);
+}
+
+fg_status fg_objects_param_object_list(const fg_params *p, const char *key, void *const **objects,
+                                       uint64_t *n_out, fg_error *err) {
+    int i = fg_params_index(p, key);
+    if (i < 0 || p->specs[i].type != FG_PARAM_OBJECT_LIST)
+        return fg_error_set(err, FG_E_NOT_FOUND, "%s: '%s' is not an object-list parameter", p->owner, key);
+    *objects = NULL;
+    *n_out = 0;
+    const fg_node *n = p->values[i];
+    if (n == NULL) return FG_OK;
+    void **built = fg_objects_alloc(p->objects, (n->n ? n->n : 1) * sizeof *built);
+    if (built == NULL) return fg_error_set(err, FG_E_NOMEM, "out of memory");
+    fg_partial **items = p->lists[i];
+    for (size_t k = 0; k < n->n; k++) {
+        fg_status st = construct_bound(items[k], &built[k], err);
+        if (st != FG_OK) return st;
+    }
+    *objects = built;
+    *n_out = n->n;
+    return FG_OK;
 }
 
 fg_status fg_objects_build(fg_objects *o, const char *key, int32_t kind, void **out, fg_error *err) {

@@ -56,6 +56,9 @@ void fg_objects_free(fg_objects *objs);
 fg_status fg_objects_construct(const fg_partial *partial, const fg_create_args *args, void **out,
                                fg_error *err);
 fg_status fg_objects_param_object(const fg_params *p, const char *key, void **out, fg_error *err);
+/* An object-list parameter (ABI 1.2): each item constructed as above, in list order. */
+fg_status fg_objects_param_object_list(const fg_params *p, const char *key, void *const **objects,
+                                       uint64_t *n, fg_error *err);
 fg_scope *fg_objects_scope_of(const void *object);
 fg_status fg_scope_new_child(fg_scope *parent, const char *name, fg_scope **out, fg_error *err);
 fg_status fg_scope_param_new(fg_scope *scope, const char *name, int32_t ndim, const int64_t *shape,

@@ -147,6 +147,7 @@ static const fg_host_api host_api = {
     .param_map = fg_api_param_map,
     .param_partial = fg_api_param_partial,
     .param_object = fg_objects_param_object,
+    .param_object_list = fg_objects_param_object_list,
     .param_present = fg_api_param_present,
     .partial_create = api_partial_create,
     .partial_kind = api_partial_kind,

@@ -346,6 +346,7 @@ const char *fg_param_type_name(int32_t type) {
     case FG_PARAM_OBJECT: return "object";
     case FG_PARAM_MAP: return "map";
     case FG_PARAM_MAP_LIST: return "list[map]";
+    case FG_PARAM_OBJECT_LIST: return "list[object]";
     default: return "?";
     }
 }

@@ -109,6 +109,14 @@ typedef struct tpl_call_args {
     tpl_node *dstar; /* **kwargs */
 } tpl_call_args;
 
+/* Names a frame assigns before (or without) reading them: Jinja starts these frame
+ * locals as undefined, so a read before the assignment does not see an outer value
+ * (tpl_parse_symbols.c). */
+typedef struct tpl_names {
+    const char **names;
+    size_t n;
+} tpl_names;
+
 /* Comparison operators of N_COMPARE. */
 typedef enum tpl_cmp_op { CMP_EQ, CMP_NE, CMP_LT, CMP_LTEQ, CMP_GT, CMP_GTEQ, CMP_IN, CMP_NOTIN } tpl_cmp_op;
 
@@ -120,6 +128,7 @@ typedef struct tpl_macro_def {
     size_t n_params;
     tpl_nodes defaults; /* for the last defaults.n params */
     tpl_nodes body;
+    tpl_names unset;
     bool uses_caller, uses_varargs, uses_kwargs;
     bool explicit_caller; /* "caller" is one of the params */
 } tpl_macro_def;
@@ -167,12 +176,13 @@ struct tpl_node {
         struct {
             tpl_node *target, *iter, *filter;
             tpl_nodes body, else_body;
+            tpl_names body_unset, else_unset;
             bool recursive;
             bool uses_loop; /* the body mentions `loop` */
         } for_;
         struct { tpl_node *target, *value; } set;
-        struct { tpl_node *target; tpl_node *filter; tpl_nodes body; } set_block;
-        struct { const char *name; bool scoped, required; tpl_nodes body; } block;
+        struct { tpl_node *target; tpl_node *filter; tpl_nodes body; tpl_names unset; } set_block;
+        struct { const char *name; bool scoped, required; tpl_nodes body; tpl_names unset; } block;
         struct { tpl_node *template_; } extends;
         struct { tpl_node *template_; bool ignore_missing, with_context; } include;
         struct { tpl_node *template_; const char *target; bool with_context; } import;
@@ -184,9 +194,9 @@ struct tpl_node {
         } from_import;
         tpl_macro_def macro; /* N_MACRO */
         struct { tpl_macro_def caller; tpl_node *call; } call_block;
-        struct { tpl_node *filter; tpl_nodes body; } filter_block;
-        struct { tpl_nodes targets, values, body; } with;
-        struct { tpl_node *value; tpl_nodes body; } autoescape;
+        struct { tpl_node *filter; tpl_nodes body; tpl_names unset; } filter_block;
+        struct { tpl_nodes targets, values, body; tpl_names unset; } with;
+        struct { tpl_node *value; tpl_nodes body; tpl_names unset; } autoescape;
     } u;
 };
 
@@ -196,6 +206,7 @@ typedef struct tpl_template {
     const char *file; /* for messages: the name, or the path for files given by path */
     const char *path;
     tpl_nodes body;
+    tpl_names root_unset;
     tpl_node **blocks; /* every {% block %}, in document order */
     size_t n_blocks;
     bool has_extends;

@@ -421,19 +421,6 @@ static tpl_node *parse_block(tpl_parser *p, tpl_token *t) {
     return n;
 }
 
-/* `with context` / `without context` after include / import / from. */
-static bool parse_import_context(tpl_parser *p, bool *with_context, bool *given) {
-    tpl_token *t = tpl_p_cur(p);
-    *given = false;
-    if (!tpl_p_is_name(t, "with") && !tpl_p_is_name(t, "without")) return true;
-    tpl_token *next = tpl_p_look(p);
-    if (next == NULL) return false;
-    if (!tpl_p_is_name(next, "context")) return true;
-    *with_context = tpl_p_is_name(t, "with");
-    *given = true;
-    return tpl_p_adv(p) && tpl_p_adv(p);
-}
-
 static bool parse_signature(tpl_parser *p, tpl_macro_def *def) {
     TRY_B(tpl_p_expect(p, TOK_LPAREN, NULL));
     size_t cap_names = 0, cap_defaults = 0;
@@ -527,94 +514,10 @@ static tpl_node *dispatch(tpl_parser *p, tpl_token *t) {
     if (tpl_p_is_name(t, "with")) return parse_with(p, t);
     if (tpl_p_is_name(t, "print")) return parse_print(p, t);
     if (tpl_p_is_name(t, "autoescape")) return parse_autoescape(p, t);
-    if (tpl_p_is_name(t, "extends")) {
-        tpl_node *n;
-        TRY(tpl_p_adv(p));
-        TRY(n = tpl_p_node(p, N_EXTENDS, t));
-        TRY(n->u.extends.template_ = tpl_p_expression(p, true));
-        return n;
-    }
-    if (tpl_p_is_name(t, "include")) {
-        tpl_node *n;
-        TRY(tpl_p_adv(p));
-        TRY(n = tpl_p_node(p, N_INCLUDE, t));
-        TRY(n->u.include.template_ = tpl_p_expression(p, true));
-        tpl_token *next = NULL;
-        if (tpl_p_is_name(tpl_p_cur(p), "ignore")) TRY(next = tpl_p_look(p));
-        if (next != NULL && tpl_p_is_name(next, "missing")) {
-            n->u.include.ignore_missing = true;
-            TRY(tpl_p_adv(p) && tpl_p_adv(p));
-        }
-        bool given;
-        n->u.include.with_context = true;
-        TRY(parse_import_context(p, &n->u.include.with_context, &given));
-        return n;
-    }
-    if (tpl_p_is_name(t, "import")) {
-        tpl_node *n;
-        TRY(tpl_p_adv(p));
-        TRY(n = tpl_p_node(p, N_IMPORT, t));
-        TRY(n->u.import.template_ = tpl_p_expression(p, true));
-        TRY(tpl_p_expect_name(p, "as"));
-        tpl_node *target = tpl_p_assign_target(p, true, true, NULL, false);
-        TRY(target);
-        n->u.import.target = target->u.name;
-        bool given;
-        TRY(parse_import_context(p, &n->u.import.with_context, &given));
-        return n;
-    }
-    if (tpl_p_is_name(t, "from")) {
-        tpl_node *n;
-        TRY(tpl_p_adv(p));
-        TRY(n = tpl_p_node(p, N_FROM_IMPORT, t));
-        TRY(n->u.from_import.template_ = tpl_p_expression(p, true));
-        TRY(tpl_p_expect_name(p, "import"));
-        size_t cap = 0;
-        for (;;) {
-            if (n->u.from_import.n) TRY(tpl_p_expect(p, TOK_COMMA, NULL));
-            if (tpl_p_cur(p)->type != TOK_NAME) {
-                TRY(tpl_p_expect(p, TOK_NAME, NULL));
-                continue; /* not reached: expect failed */
-            }
-            bool given;
-            TRY(parse_import_context(p, &n->u.from_import.with_context, &given));
-            if (given) break;
-            tpl_token *name_tok = tpl_p_cur(p);
-            tpl_node *target = tpl_p_assign_target(p, true, true, NULL, false);
-            TRY(target);
-            if (target->u.name[0] == '_') {
-                tpl_p_fail(p, name_tok, TPL_E_ASSERTION,
-                           "names starting with an underline can not be imported");
-                return NULL;
-            }
-            const char *alias = target->u.name;
-            bool as;
-            TRY(tpl_p_skip_name(p, "as", &as));
-            if (as) {
-                tpl_node *a = tpl_p_assign_target(p, true, true, NULL, false);
-                TRY(a);
-                alias = a->u.name;
-            }
-            if (n->u.from_import.n == cap) {
-                size_t nc = cap ? cap * 2 : 4;
-                const char **names = tpl_alloc(p->ctx, nc * sizeof *names);
-                const char **aliases = tpl_alloc(p->ctx, nc * sizeof *aliases);
-                TRY(names && aliases);
-                if (cap) {
-                    memcpy(names, n->u.from_import.names, cap * sizeof *names);
-                    memcpy(aliases, n->u.from_import.aliases, cap * sizeof *aliases);
-                }
-                n->u.from_import.names = names;
-                n->u.from_import.aliases = aliases;
-                cap = nc;
-            }
-            n->u.from_import.names[n->u.from_import.n] = target->u.name;
-            n->u.from_import.aliases[n->u.from_import.n++] = alias;
-            TRY(parse_import_context(p, &n->u.from_import.with_context, &given));
-            if (given || tpl_p_cur(p)->type != TOK_COMMA) break;
-        }
-        return n;
-    }
+    if (tpl_p_is_name(t, "extends")) return tpl_p_extends(p, t);
+    if (tpl_p_is_name(t, "include")) return tpl_p_include(p, t);
+    if (tpl_p_is_name(t, "import")) return tpl_p_import(p, t);
+    if (tpl_p_is_name(t, "from")) return tpl_p_from_import(p, t);
     return NULL;
 }
 
@@ -648,5 +551,5 @@ bool tpl_parse(tpl_ctx *ctx, const char *file, const char *text, size_t len,
     tpl_parser p = {.ctx = ctx, .file = file, .line_map = line_map, .n_lines = n_lines};
     if (!tpl_lex(ctx, text, len, &p.toks, &p.n_toks)) return false;
     if (!subparse(&p, NULL, &out->body)) return false;
-    return tpl_p_check(&p, out);
+    return tpl_p_check(&p, out) && tpl_p_symbols(&p, out);
 }

@@ -67,9 +67,29 @@ bool tpl_p_call_args(tpl_parser *p, tpl_call_args *out);
 tpl_node *tpl_p_assign_target(tpl_parser *p, bool with_tuple, bool name_only,
                               const char *extra_end, bool with_namespace);
 
+/* extends / include / import / from ... import (tpl_parse_import.c); t is the tag name. */
+tpl_node *tpl_p_extends(tpl_parser *p, tpl_token *t);
+tpl_node *tpl_p_include(tpl_parser *p, tpl_token *t);
+tpl_node *tpl_p_import(tpl_parser *p, tpl_token *t);
+tpl_node *tpl_p_from_import(tpl_parser *p, tpl_token *t);
+
+/* A walk over the tree in Jinja's field order (tpl_parse_walk.c). */
+typedef struct tpl_walker tpl_walker;
+struct tpl_walker {
+    /* Called for every node; false skips its children. store: an assignment target. */
+    bool (*enter)(tpl_walker *w, tpl_node *n, bool store);
+    /* Macro parameters (Jinja's Name nodes in "param" context); may be NULL. */
+    void (*param)(tpl_walker *w, const char *name);
+};
+void tpl_p_walk(tpl_walker *w, tpl_node *n, bool store);
+void tpl_p_walk_list(tpl_walker *w, const tpl_nodes *l, bool store);
+
 /* Jinja's compile-time checks and analysis (tpl_parse_check.c): unknown filters/tests
  * outside if-statements, duplicate blocks, extends placement, which special names macro
  * and loop bodies use. */
 bool tpl_p_check(tpl_parser *p, tpl_template *tmpl);
+/* Jinja's symbol analysis (tpl_parse_symbols.c): fills the `unset` lists of the template
+ * and of every frame-opening statement. Runs after tpl_p_check. */
+bool tpl_p_symbols(tpl_parser *p, tpl_template *tmpl);
 
 #endif

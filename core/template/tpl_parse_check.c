@@ -11,141 +11,10 @@
 
 #include <string.h>
 
-/* ---- a generic walk over the tree ------------------------------------------------------ */
-
-typedef struct walker walker;
-struct walker {
-    /* Called for every node; false skips its children. store: an assignment target. */
-    bool (*enter)(walker *w, tpl_node *n, bool store);
-    /* Macro parameters (Jinja's Name nodes in "param" context). */
-    void (*param)(walker *w, const char *name);
-};
-
-static void walk(walker *w, tpl_node *n, bool store);
-
-static void walk_list(walker *w, const tpl_nodes *l, bool store) {
-    for (size_t i = 0; i < l->n; i++) walk(w, l->items[i], store);
-}
-
-static void walk_args(walker *w, const tpl_call_args *a) {
-    walk_list(w, &a->pos, false);
-    walk_list(w, &a->kw, false);
-    if (a->star) walk(w, a->star, false);
-    if (a->dstar) walk(w, a->dstar, false);
-}
-
-static void walk_macro(walker *w, const tpl_macro_def *m) {
-    for (size_t i = 0; i < m->n_params; i++)
-        if (w->param) w->param(w, m->params[i]);
-    walk_list(w, &m->defaults, false);
-    walk_list(w, &m->body, false);
-}
-
-/* Children in the field order of Jinja's node classes. */
-static void walk(walker *w, tpl_node *n, bool store) {
-    if (n == NULL || !w->enter(w, n, store)) return;
-    switch (n->kind) {
-    case N_GETATTR: walk(w, n->u.getattr.obj, false); break;
-    case N_GETITEM:
-        walk(w, n->u.getitem.obj, false);
-        walk(w, n->u.getitem.key, false);
-        break;
-    case N_SLICE:
-        walk(w, n->u.slice.start, false);
-        walk(w, n->u.slice.stop, false);
-        walk(w, n->u.slice.step, false);
-        break;
-    case N_CALL:
-        walk(w, n->u.call.fn, false);
-        walk_args(w, &n->u.call.args);
-        break;
-    case N_FILTER:
-    case N_TEST:
-        walk(w, n->u.filter.input, false);
-        walk_args(w, &n->u.filter.args);
-        break;
-    case N_NOT:
-    case N_NEG:
-    case N_POS: walk(w, n->u.operand, false); break;
-    case N_BINOP:
-    case N_AND:
-    case N_OR:
-        walk(w, n->u.binop.left, false);
-        walk(w, n->u.binop.right, false);
-        break;
-    case N_CONCAT:
-    case N_LIST:
-    case N_OUTPUT: walk_list(w, &n->u.items, false); break;
-    case N_TUPLE: walk_list(w, &n->u.items, store); break;
-    case N_COMPARE:
-        walk(w, n->u.compare.first, false);
-        walk_list(w, &n->u.compare.operands, false);
-        break;
-    case N_CONDEXPR:
-        walk(w, n->u.cond.test, false);
-        walk(w, n->u.cond.then, false);
-        walk(w, n->u.cond.otherwise, false);
-        break;
-    case N_DICT:
-        for (size_t i = 0; i < n->u.dict.keys.n; i++) {
-            walk(w, n->u.dict.keys.items[i], false);
-            walk(w, n->u.dict.values.items[i], false);
-        }
-        break;
-    case N_IF:
-        for (size_t i = 0; i < n->u.if_.tests.n; i++) {
-            walk(w, n->u.if_.tests.items[i], false);
-            walk_list(w, &n->u.if_.bodies[i], false);
-        }
-        walk_list(w, &n->u.if_.else_body, false);
-        break;
-    case N_FOR:
-        walk(w, n->u.for_.target, true);
-        walk(w, n->u.for_.iter, false);
-        walk_list(w, &n->u.for_.body, false);
-        walk_list(w, &n->u.for_.else_body, false);
-        walk(w, n->u.for_.filter, false);
-        break;
-    case N_SET:
-        walk(w, n->u.set.target, true);
-        walk(w, n->u.set.value, false);
-        break;
-    case N_SET_BLOCK:
-        walk(w, n->u.set_block.target, true);
-        walk(w, n->u.set_block.filter, false);
-        walk_list(w, &n->u.set_block.body, false);
-        break;
-    case N_BLOCK: walk_list(w, &n->u.block.body, false); break;
-    case N_EXTENDS: walk(w, n->u.extends.template_, false); break;
-    case N_INCLUDE: walk(w, n->u.include.template_, false); break;
-    case N_IMPORT: walk(w, n->u.import.template_, false); break;
-    case N_FROM_IMPORT: walk(w, n->u.from_import.template_, false); break;
-    case N_MACRO: walk_macro(w, &n->u.macro); break;
-    case N_CALL_BLOCK:
-        walk(w, n->u.call_block.call, false);
-        walk_macro(w, &n->u.call_block.caller);
-        break;
-    case N_FILTER_BLOCK:
-        walk_list(w, &n->u.filter_block.body, false);
-        walk(w, n->u.filter_block.filter, false);
-        break;
-    case N_WITH:
-        walk_list(w, &n->u.with.targets, true);
-        walk_list(w, &n->u.with.values, false);
-        walk_list(w, &n->u.with.body, false);
-        break;
-    case N_AUTOESCAPE:
-        walk(w, n->u.autoescape.value, false);
-        walk_list(w, &n->u.autoescape.body, false);
-        break;
-    default: break;
-    }
-}
-
 /* ---- Jinja's find_undeclared: which of a few special names a body reads ------------- */
 
 typedef struct undeclared {
-    walker w;
+    tpl_walker w;
     const char *const *names;
     bool candidate[3]; /* still looked for */
     bool found[3];
@@ -158,7 +27,7 @@ static int special_index(undeclared *u, const char *name) {
     return -1;
 }
 
-static bool undeclared_enter(walker *w, tpl_node *n, bool store) {
+static bool undeclared_enter(tpl_walker *w, tpl_node *n, bool store) {
     undeclared *u = (undeclared *)w;
     if (n->kind == N_BLOCK) return false; /* Jinja's visitor stops at blocks */
     if (n->kind != N_NAME) return true;
@@ -169,7 +38,7 @@ static bool undeclared_enter(walker *w, tpl_node *n, bool store) {
     return true;
 }
 
-static void undeclared_param(walker *w, const char *name) {
+static void undeclared_param(tpl_walker *w, const char *name) {
     undeclared *u = (undeclared *)w;
     int i = special_index(u, name);
     if (i >= 0) u->candidate[i] = false;
@@ -178,7 +47,7 @@ static void undeclared_param(walker *w, const char *name) {
 static void find_undeclared(const tpl_nodes *body, const char *const *names, size_t n, bool *found) {
     undeclared u = {.w = {undeclared_enter, undeclared_param}, .names = names, .n = n};
     for (size_t i = 0; i < n; i++) u.candidate[i] = true;
-    walk_list(&u.w, body, false);
+    tpl_p_walk_list(&u.w, body, false);
     for (size_t i = 0; i < n; i++) found[i] = u.found[i];
 }
 
@@ -269,12 +138,12 @@ static bool check_body(checker *c, const tpl_nodes *body, frame f);
 
 /* Stores to `loop` anywhere in a for loop, and whether it holds a scoped block. */
 typedef struct loop_scan {
-    walker w;
+    tpl_walker w;
     tpl_node *loop_store;
     bool scoped_block;
 } loop_scan;
 
-static bool loop_scan_enter(walker *w, tpl_node *n, bool store) {
+static bool loop_scan_enter(tpl_walker *w, tpl_node *n, bool store) {
     loop_scan *s = (loop_scan *)w;
     if (n->kind == N_NAME && store && strcmp(n->u.name, "loop") == 0 && s->loop_store == NULL)
         s->loop_store = n;
@@ -291,7 +160,7 @@ static bool check_for(checker *c, tpl_node *n, frame f) {
     bool uses_loop;
     find_undeclared(&n->u.for_.body, loop_name, 1, &uses_loop);
     loop_scan scan = {.w = {loop_scan_enter, NULL}};
-    walk(&scan.w, n, false);
+    tpl_p_walk(&scan.w, n, false);
     n->u.for_.uses_loop = n->u.for_.recursive || uses_loop || scan.scoped_block;
     if (scan.loop_store != NULL)
         return fail_at(c, scan.loop_store, TPL_E_ASSERTION,
@@ -392,14 +261,14 @@ static bool check_body(checker *c, const tpl_nodes *body, frame f) {
 /* ---- blocks -------------------------------------------------------------------------------- */
 
 typedef struct block_scan {
-    walker w;
+    tpl_walker w;
     checker *c;
     size_t cap;
     tpl_dict *names; /* of the blocks seen */
     bool failed;
 } block_scan;
 
-static bool block_scan_enter(walker *w, tpl_node *n, bool store) {
+static bool block_scan_enter(tpl_walker *w, tpl_node *n, bool store) {
     block_scan *s = (block_scan *)w;
     tpl_template *t = s->c->tmpl;
     if (s->failed) return false;
@@ -435,7 +304,7 @@ bool tpl_p_check(tpl_parser *p, tpl_template *tmpl) {
     tpl_value names;
     if (!tpl_dict_new(p->ctx, &names)) return false;
     scan.names = names.u.dict;
-    walk_list(&scan.w, &tmpl->body, false);
+    tpl_p_walk_list(&scan.w, &tmpl->body, false);
     if (scan.failed) return false;
     frame root = {false, true, true, tmpl->has_extends};
     if (!check_body(&c, &tmpl->body, root)) return false;

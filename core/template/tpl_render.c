@@ -49,9 +49,10 @@ static bool exec_if(tpl_exec *x, const tpl_node *n) {
 }
 
 /* Runs body in a child scope, capturing its output as a string. */
-static bool capture(tpl_exec *x, const tpl_nodes *body, tpl_exec *y, tpl_value *out) {
+static bool capture(tpl_exec *x, const tpl_nodes *body, const tpl_names *unset, tpl_exec *y,
+                    tpl_value *out) {
     tpl_scope *scope = tpl_scope_new(&x->r->ctx, x->scope);
-    if (scope == NULL) return false;
+    if (scope == NULL || !tpl_r_unset(&x->r->ctx, scope, unset)) return false;
     tpl_buf buf = {0};
     *y = inner(x, scope);
     y->out = &buf;
@@ -71,7 +72,7 @@ static bool apply_filter(tpl_exec *y, const tpl_node *filter, tpl_value input, t
 static bool exec_set_block(tpl_exec *x, const tpl_node *n) {
     tpl_exec y;
     tpl_value v;
-    if (!capture(x, &n->u.set_block.body, &y, &v)) return false;
+    if (!capture(x, &n->u.set_block.body, &n->u.set_block.unset, &y, &v)) return false;
     if (n->u.set_block.filter != NULL && !apply_filter(&y, n->u.set_block.filter, v, &v))
         return false;
     tpl_r_at(x, n);
@@ -81,7 +82,7 @@ static bool exec_set_block(tpl_exec *x, const tpl_node *n) {
 static bool exec_filter_block(tpl_exec *x, const tpl_node *n) {
     tpl_exec y;
     tpl_value v;
-    if (!capture(x, &n->u.filter_block.body, &y, &v) ||
+    if (!capture(x, &n->u.filter_block.body, &n->u.filter_block.unset, &y, &v) ||
         !apply_filter(&y, n->u.filter_block.filter, v, &v))
         return false;
     tpl_r_at(x, n);
@@ -90,7 +91,7 @@ static bool exec_filter_block(tpl_exec *x, const tpl_node *n) {
 
 static bool exec_with(tpl_exec *x, const tpl_node *n) {
     tpl_scope *scope = tpl_scope_new(&x->r->ctx, x->scope);
-    if (scope == NULL) return false;
+    if (scope == NULL || !tpl_r_unset(&x->r->ctx, scope, &n->u.with.unset)) return false;
     tpl_exec y = inner(x, scope);
     /* values are evaluated outside: `with a = 1, b = a` does not see the new a */
     for (size_t i = 0; i < n->u.with.targets.n; i++) {
@@ -106,7 +107,7 @@ static bool exec_with(tpl_exec *x, const tpl_node *n) {
  * renders YAML with autoescape off). */
 static bool exec_autoescape(tpl_exec *x, const tpl_node *n) {
     tpl_scope *scope = tpl_scope_new(&x->r->ctx, x->scope);
-    if (scope == NULL) return false;
+    if (scope == NULL || !tpl_r_unset(&x->r->ctx, scope, &n->u.autoescape.unset)) return false;
     tpl_exec y = inner(x, scope);
     tpl_value v;
     if (!tpl_r_eval(&y, n->u.autoescape.value, &v)) return false;

@@ -6,10 +6,12 @@
  *  - tpl_jctx: Jinja's Context: `parent` (globals + render variables, or everything an
  *    include was given), `vars` (what the template's top level assigned), exported names
  *    (what an import sees), and the block stacks that extends/super() walk.
- *  - tpl_scope: lexical variable scopes. A template's top-level scope *is* its context's
- *    vars; for loops (per iteration), macros (per call), blocks, with, filter and set
- *    blocks open child scopes, so assignments there do not leak, as in Jinja. A macro
- *    keeps the scope it was defined in (a closure); a block body sees only its context.
+ *  - tpl_scope: lexical variable scopes (Jinja's frames). A template's top level has one;
+ *    its assignments also go to the context's vars. For loops (per iteration), macros
+ *    (per call), blocks, with, filter and set blocks open child scopes, so assignments
+ *    there do not leak, as in Jinja. A macro keeps the scope it was defined in (a
+ *    closure); a block body sees only its context. Names a frame assigns later start
+ *    undefined in it (tpl_parse_symbols.c: Jinja's compile-time scoping).
  *  - tpl_exec: where statements run: scope, context, template, output buffer.
  * Values captured by objects that may outlive a statement (macros, loop objects, block
  * references) only point into the arena, never to the C stack. */
@@ -50,12 +52,12 @@ typedef struct tpl_block_stack {
 
 struct tpl_jctx {
     tpl_dict *parent;
-    tpl_dict *vars;
+    tpl_dict *vars; /* also written by the top level's assignments, read by blocks */
     tpl_dict *exported; /* names -> none, in export order */
     tpl_block_stack *blocks;
     size_t n_blocks, cap_blocks;
     tpl_dict *block_index; /* name -> position in blocks */
-    tpl_scope *root; /* the scope whose vars are `vars` */
+    tpl_scope *root; /* the top level's own scope (Jinja's root-frame locals) */
     tpl_template *tmpl;
 };
 
@@ -130,6 +132,8 @@ tpl_block_stack *tpl_jctx_block(tpl_jctx *jc, const char *name);
 bool tpl_r_lookup(tpl_exec *x, const char *name, tpl_value *out);
 /* Assignment in the current scope (exported at the top level). */
 bool tpl_r_assign_name(tpl_exec *x, const char *name, tpl_value v);
+/* The names a frame starts as undefined, set in its fresh scope. */
+bool tpl_r_unset(tpl_ctx *ctx, tpl_scope *s, const tpl_names *names);
 /* Assigns to a target: a name, a tuple of targets (unpacking), or ns.attr. */
 bool tpl_r_assign(tpl_exec *x, const tpl_node *target, tpl_value v);
 /* Everything visible from x as one dict: context parent, vars, then the scopes (inner

@@ -261,6 +261,7 @@ static bool assign_imported(tpl_exec *x, const char *name, tpl_value v) {
     tpl_ctx *ctx = &x->r->ctx;
     if (!tpl_dict_set_str(ctx, x->scope->vars, name, v)) return false;
     if (!x->toplevel) return true;
+    if (!tpl_dict_set_str(ctx, x->jc->vars, name, v)) return false;
     tpl_value key;
     bool removed;
     return tpl_str_cstr(ctx, name, &key) && tpl_dict_remove(ctx, x->jc->exported, key, &removed);

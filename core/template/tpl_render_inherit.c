@@ -13,7 +13,7 @@ bool tpl_r_render_root(tpl_render *r, tpl_template *t, tpl_jctx *jc, tpl_buf *ou
     if (st == NULL || !tpl_depth_enter(ctx)) return false;
     tpl_exec x = {.r = r, .jc = jc, .scope = jc->root, .tmpl = t, .root = st, .out = out,
                   .toplevel = true};
-    bool ok = tpl_r_exec_body(&x, &t->body);
+    bool ok = tpl_r_unset(ctx, jc->root, &t->root_unset) && tpl_r_exec_body(&x, &t->body);
     if (ok && st->parent != NULL) {
         ctx->loc = st->extends_loc;
         tpl_r_push_frame(ctx, "extended by");
@@ -64,9 +64,10 @@ static bool render_block(tpl_render *r, tpl_jctx *jc, tpl_block_stack *stack, si
                          tpl_scope *outer, tpl_buf *out) {
     tpl_ctx *ctx = &r->ctx;
     tpl_block_impl *impl = &stack->levels[level];
-    tpl_scope *scope = tpl_scope_new(ctx, outer != NULL ? outer : jc->root);
+    tpl_scope *scope = tpl_scope_new(ctx, outer);
     tpl_block_ref *ref = tpl_alloc(ctx, sizeof *ref);
-    if (scope == NULL || ref == NULL) return false;
+    if (scope == NULL || ref == NULL || !tpl_r_unset(ctx, scope, &impl->node->u.block.unset))
+        return false;
     ref->jc = jc;
     ref->name = stack->name;
     ref->level = level;
@@ -90,8 +91,8 @@ bool tpl_r_exec_block(tpl_exec *x, const tpl_node *n) {
     tpl_block_stack *stack = tpl_jctx_block(x->jc, n->u.block.name);
     if (stack == NULL || stack->n == 0) {
         /* not registered in this context (cannot happen for parsed templates): itself */
-        tpl_scope *scope = tpl_scope_new(ctx, n->u.block.scoped ? x->scope : x->jc->root);
-        if (scope == NULL) return false;
+        tpl_scope *scope = tpl_scope_new(ctx, n->u.block.scoped ? x->scope : NULL);
+        if (scope == NULL || !tpl_r_unset(ctx, scope, &n->u.block.unset)) return false;
         tpl_exec y = {.r = x->r, .jc = x->jc, .scope = scope, .tmpl = x->tmpl, .out = x->out};
         return tpl_r_exec_body(&y, &n->u.block.body);
     }

@@ -183,13 +183,15 @@ static bool run_loop(tpl_exec *x, const tpl_node *n, tpl_value iterable, int64_t
         y.scope = scope;
         y.toplevel = false;
         tpl_r_at(x, n);
-        if (!tpl_step(ctx) || !tpl_r_assign(&y, n->u.for_.target, items->items[i])) return false;
+        if (!tpl_step(ctx) || !tpl_r_unset(ctx, scope, &n->u.for_.body_unset) ||
+            !tpl_r_assign(&y, n->u.for_.target, items->items[i]))
+            return false;
         if (n->u.for_.uses_loop && !tpl_dict_set_str(ctx, scope->vars, "loop", loop)) return false;
         if (!tpl_r_exec_body(&y, &n->u.for_.body)) return false;
     }
     if (items->n == 0 && n->u.for_.else_body.n > 0) {
         tpl_scope *scope = tpl_scope_new(ctx, x->scope);
-        if (scope == NULL) return false;
+        if (scope == NULL || !tpl_r_unset(ctx, scope, &n->u.for_.else_unset)) return false;
         tpl_exec y = *x;
         y.scope = scope;
         y.toplevel = false;

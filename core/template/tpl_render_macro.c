@@ -141,7 +141,8 @@ static bool macro_call(tpl_ctx *ctx, void *data, tpl_value self, const tpl_args 
     if (crossing) tpl_r_push_frame(ctx, "called from");
     bool ok = tpl_depth_enter(ctx);
     if (ok) {
-        ok = bind(ctx, &y, m->def, args) && tpl_r_exec_body(&y, &m->def->body);
+        ok = tpl_r_unset(ctx, scope, &m->def->unset) && bind(ctx, &y, m->def, args) &&
+             tpl_r_exec_body(&y, &m->def->body);
         tpl_depth_leave(ctx);
     }
     if (crossing) tpl_r_pop_frame(ctx);

@@ -1,5 +1,5 @@
 /* Variable scopes, contexts and assignment, with Jinja2's scoping rules (see
- * tpl_render.h): lookups walk the lexical scopes, then the context's parent. */
+ * tpl_render.h): lookups walk the lexical scopes, then the context's vars and parent. */
 #include "template/tpl_render.h"
 
 #include <string.h>
@@ -62,8 +62,9 @@ tpl_jctx *tpl_jctx_new(tpl_ctx *ctx, tpl_dict *parent, tpl_template *tmpl) {
     jc->parent = parent;
     jc->exported = exported.u.dict;
     jc->tmpl = tmpl;
-    if (!(jc->root = tpl_scope_new(ctx, NULL))) return NULL;
-    jc->vars = jc->root->vars;
+    tpl_value vars;
+    if (!(jc->root = tpl_scope_new(ctx, NULL)) || !tpl_dict_new(ctx, &vars)) return NULL;
+    jc->vars = vars.u.dict;
     if (!tpl_jctx_add_blocks(ctx, jc, tmpl)) return NULL;
     return jc;
 }
@@ -80,7 +81,8 @@ bool tpl_r_lookup(tpl_exec *x, const char *name, tpl_value *out) {
     if (strcmp(name, "super") == 0)
         for (tpl_scope *s = x->scope; s != NULL; s = s->parent)
             if (s->block != NULL) return tpl_r_super(x, s->block, out);
-    tpl_value *v = tpl_dict_get_str(x->jc->parent, name);
+    tpl_value *v = tpl_dict_get_str(x->jc->vars, name);
+    if (v == NULL) v = tpl_dict_get_str(x->jc->parent, name);
     if (v != NULL) {
         *out = *v;
         return true;
@@ -91,8 +93,28 @@ bool tpl_r_lookup(tpl_exec *x, const char *name, tpl_value *out) {
 bool tpl_r_assign_name(tpl_exec *x, const char *name, tpl_value v) {
     tpl_ctx *ctx = &x->r->ctx;
     if (!tpl_dict_set_str(ctx, x->scope->vars, name, v)) return false;
-    if (x->toplevel && name[0] != '_') return tpl_dict_set_str(ctx, x->jc->exported, name, tpl_none());
+    if (!x->toplevel) return true;
+    /* the top level's assignments are the context's: blocks, includes and imports see them */
+    if (!tpl_dict_set_str(ctx, x->jc->vars, name, v)) return false;
+    return name[0] == '_' || tpl_dict_set_str(ctx, x->jc->exported, name, tpl_none());
+}
+
+bool tpl_r_unset(tpl_ctx *ctx, tpl_scope *s, const tpl_names *names) {
+    for (size_t i = 0; i < names->n; i++) {
+        tpl_value v;
+        if (!tpl_undefined_new(ctx, &v, "'%s' is undefined", names->names[i]) ||
+            !tpl_dict_set_str(ctx, s->vars, names->names[i], v))
+            return false;
+    }
     return true;
+}
+
+/* An unset frame local (see tpl_r_unset): Jinja passes no value for it to includes. */
+static bool is_unset(tpl_value key, tpl_value v) {
+    if (v.kind != TPL_UNDEFINED || v.u.s == NULL || key.kind != TPL_STR) return false;
+    const char *m = v.u.s->data;
+    size_t n = key.u.s->len;
+    return m[0] == '\'' && strncmp(m + 1, key.u.s->data, n) == 0 && strcmp(m + 1 + n, "' is undefined") == 0;
 }
 
 /* Python's tuple unpacking: `a, b = v`. */
@@ -141,7 +163,8 @@ bool tpl_r_assign(tpl_exec *x, const tpl_node *target, tpl_value v) {
 
 static bool copy_into(tpl_ctx *ctx, tpl_dict *to, const tpl_dict *from) {
     for (size_t i = 0; i < from->n; i++)
-        if (!tpl_dict_set(ctx, to, from->keys[i], from->vals[i])) return false;
+        if (!is_unset(from->keys[i], from->vals[i]) && !tpl_dict_set(ctx, to, from->keys[i], from->vals[i]))
+            return false;
     return tpl_charge(ctx, from->n + 1);
 }
 
@@ -159,7 +182,7 @@ bool tpl_r_flatten(tpl_exec *x, tpl_dict **out) {
     n = 0;
     for (tpl_scope *s = x->scope; s != NULL; s = s->parent) chain[n++] = s;
     while (n-- > 0)
-        if (chain[n]->vars != x->jc->vars && !copy_into(ctx, d.u.dict, chain[n]->vars)) return false;
+        if (!copy_into(ctx, d.u.dict, chain[n]->vars)) return false;
     *out = d.u.dict;
     return true;
 }

@@ -1,7 +1,7 @@
 /* Checkpoints of the simple trainer: checkpoint-<step>/ holds model.safetensors (the
  * parameters), optimizer.safetensors (the optimizer's saved state), trainer_state.safetensors
- * (step, random-number states, the loss window) and trainer_state.json (the same, for
- * people). The host writes them into a temporary directory and publishes it whole. */
+ * (step, random-number states, the loss window), trainer_state.json (the same, for
+ * people) and callback-<i>.safetensors for each callback with state. The host writes them into a temporary directory and publishes it whole. */
 #include "trainer.h"
 
 #include <stddef.h>
@@ -50,9 +50,9 @@ static fg_status write_json(const char *path, const trainer_position *pos, fg_er
     return FG_OK;
 }
 
-fg_status checkpoint_save(fg_run *run, const trainer_position *pos, uint64_t n_params,
-                          fg_tensor *const *params, void *opt, const fg_optimizer_vtbl *opt_vt,
-                          fg_error *err) {
+fg_status checkpoint_save(const simple_trainer *t, fg_run *run, const trainer_position *pos,
+                          uint64_t n_params, fg_tensor *const *params, void *opt,
+                          const fg_optimizer_vtbl *opt_vt, char *dir_out, size_t cap, fg_error *err) {
     char dir[4096], path[4200];
     fg_status st = fg_api->checkpoint_begin(run, pos->step, dir, sizeof dir, err);
     if (st == FG_OK) st = join(path, sizeof path, dir, "model.safetensors", err);
@@ -68,14 +68,20 @@ fg_status checkpoint_save(fg_run *run, const trainer_position *pos, uint64_t n_p
     if (st == FG_OK) st = fg_api->state_write(own, path, err);
     if (st == FG_OK) st = join(path, sizeof path, dir, "trainer_state.json", err);
     if (st == FG_OK) st = write_json(path, pos, err);
+    if (st == FG_OK) st = callbacks_save_state(t, dir, err);
     if (st == FG_OK) st = fg_api->checkpoint_commit(run, pos->step, err);
+    if (st == FG_OK && dir_out != NULL) {
+        const char *run_dir = fg_api->run_dir(run);
+        int n = snprintf(dir_out, cap, "%s/checkpoint-%lld", run_dir ? run_dir : ".", (long long)pos->step);
+        if (n < 0 || (size_t)n >= cap) dir_out[0] = '\0';
+    }
     fg_api->state_free(opt_state);
     fg_api->state_free(own);
     if (st == FG_OK) fg_api->log(FG_LOG_INFO, "simple: saved checkpoint-%lld", (long long)pos->step);
     return st;
 }
 
-fg_status checkpoint_load(const char *dir, trainer_position *pos, uint64_t n_params,
+fg_status checkpoint_load(simple_trainer *t, const char *dir, trainer_position *pos, uint64_t n_params,
                           fg_tensor *const *params, void *opt, const fg_optimizer_vtbl *opt_vt,
                           fg_error *err) {
     char path[4200];
@@ -91,6 +97,7 @@ fg_status checkpoint_load(const char *dir, trainer_position *pos, uint64_t n_par
     const int64_t shape[1] = {4}, one[1] = {1};
     if (st == FG_OK) st = fg_api->state_array(own, NULL, "trainer.counters", FG_DTYPE_I64, 1, shape, ints, err);
     if (st == FG_OK) st = fg_api->state_array(own, NULL, "trainer.loss_sum", FG_DTYPE_F64, 1, one, &pos->loss_sum, err);
+    if (st == FG_OK) st = callbacks_load_state(t, dir, err);
     fg_api->state_free(opt_state);
     fg_api->state_free(own);
     if (st != FG_OK) return st;

@@ -25,7 +25,30 @@ typedef struct run_state {
     double loss_sum, window_time, window_opt_time; /* opt: the optimizer step alone */
     int64_t window_steps;
     int64_t start_step; /* > 0 when resumed from a checkpoint */
+    double lr;          /* of the last update */
+    fg_train_control ctl; /* callbacks' requests, acted on after each step */
 } run_state;
+
+/* Where training stands, for the callbacks. */
+static fg_train_state state_at(const run_state *s, int64_t step) {
+    fg_train_state st;
+    memset(&st, 0, sizeof st);
+    st.struct_size = sizeof st;
+    st.step = step;
+    st.max_steps = s->t->a.max_steps;
+    st.epoch = (double)(s->B * s->T) * (double)step / (double)s->train_tokens;
+    st.lr = s->lr;
+    st.elapsed_s = s->t_start > 0.0 ? fg_api->now() - s->t_start : 0.0;
+    st.tokens_seen = s->B * s->T * step;
+    return st;
+}
+
+static fg_status emit(run_state *s, int64_t step, callback_event ev, uint32_t n, const char *const *keys,
+                      const double *values, const char *checkpoint_dir, fg_error *err) {
+    const fg_train_state st = state_at(s, step);
+    const fg_metrics m = {n, keys, values};
+    return callbacks_emit(s->t, s->run, ev, &st, &m, checkpoint_dir, &s->ctl, err);
+}
 
 static fg_status make_optimizer(run_state *s, fg_error *err) {
     simple_trainer *t = s->t;
@@ -157,6 +180,7 @@ static fg_status log_step(run_state *s, int64_t step, double grad_norm, double l
                              tokens * (double)step / (double)s->train_tokens,
                              1e3 * s->window_opt_time / (double)s->window_steps};
     fg_status st = fg_api->run_log(s->run, step, 7, keys, values, err);
+    if (st == FG_OK) st = emit(s, step, CALLBACK_LOG, 7, keys, values, NULL, err);
     if (st != FG_OK) return st;
     progress_update(&s->prog, step, t->a.max_steps, loss, lr, tok_s, eta);
     s->loss_sum = 0.0;
@@ -172,6 +196,7 @@ static fg_status evaluate(run_state *s, int64_t step, fg_error *err) {
     if (st != FG_OK) return st;
     const char *const keys[] = {"eval_loss"};
     if ((st = fg_api->run_log(s->run, step, 1, keys, &v, err)) != FG_OK) return st;
+    if ((st = emit(s, step, CALLBACK_EVALUATE, 1, keys, &v, NULL, err)) != FG_OK) return st;
     progress_break(&s->prog);
     fprintf(stderr, "step %lld: validation loss %.4f\n", (long long)step, v);
     fflush(stderr);
@@ -211,7 +236,10 @@ static trainer_position position_of(const run_state *s, int64_t step) {
 
 static fg_status save_checkpoint(run_state *s, int64_t step, fg_error *err) {
     trainer_position pos = position_of(s, step);
-    return checkpoint_save(s->run, &pos, s->n_params, s->params, s->opt, s->opt_vt, err);
+    char dir[4200];
+    fg_status st = checkpoint_save(s->t, s->run, &pos, s->n_params, s->params, s->opt, s->opt_vt, dir,
+                                   sizeof dir, err);
+    return st == FG_OK ? emit(s, step, CALLBACK_SAVE, 0, NULL, NULL, dir, err) : st;
 }
 
 /* Continues from the checkpoint the run was started with, if any. */
@@ -231,7 +259,7 @@ static fg_status resume(run_state *s, fg_error *err) {
         return FG_E_UNSUPPORTED;
     }
     trainer_position pos = {0};
-    fg_status st = checkpoint_load(dir, &pos, s->n_params, s->params, s->opt, s->opt_vt, err);
+    fg_status st = checkpoint_load(s->t, dir, &pos, s->n_params, s->params, s->opt, s->opt_vt, err);
     if (st != FG_OK) return st;
     if (pos.step < 0 || pos.step > s->t->a.max_steps) {
         fg_api->error_set(err, FG_E_RANGE, "simple: %s is at step %lld, outside this run's max_steps %lld", dir,
@@ -256,18 +284,23 @@ static fg_status run_loop(run_state *s, fg_error *err) {
     fg_status st = log_setup(s, err);
     if (st != FG_OK) return st;
     s->t_start = fg_api->now();
+    if ((st = emit(s, step, CALLBACK_TRAIN_BEGIN, 0, NULL, NULL, NULL, err)) != FG_OK) return st;
     while (step < a->max_steps) {
         if (fg_api->run_interrupted(s->run)) {
             progress_break(&s->prog);
             fg_api->log(FG_LOG_WARN, "simple: interrupted after step %lld; saving and stopping",
                         (long long)step);
             if (checkpoint_supported(s->opt_vt) && (st = save_checkpoint(s, step, err)) != FG_OK) return st;
-            return a->save_model ? save_model(s, err) : FG_OK;
+            if (a->save_model && (st = save_model(s, err)) != FG_OK) return st;
+            return emit(s, step, CALLBACK_TRAIN_END, 0, NULL, NULL, NULL, err);
         }
         const double t0 = fg_api->now();
         double loss = 0.0;
         if ((st = train_step(s, step + 1, &loss, &grad_norm, &lr, err)) != FG_OK) return st;
         step++;
+        s->lr = lr;
+        memset(&s->ctl, 0, sizeof s->ctl);
+        if ((st = emit(s, step, CALLBACK_STEP_END, 0, NULL, NULL, NULL, err)) != FG_OK) return st;
         const double dt = fg_api->now() - t0;
         s->step_time_total += dt;
         s->window_time += dt;
@@ -280,13 +313,20 @@ static fg_status run_loop(run_state *s, fg_error *err) {
             if ((st = evaluate(s, step, err)) != FG_OK) return st;
             last_eval = step;
         }
-        if (a->save_steps > 0 && (step % a->save_steps == 0 || step == a->max_steps) &&
-            (st = save_checkpoint(s, step, err)) != FG_OK)
-            return st;
+        const int scheduled = a->save_steps > 0 && (step % a->save_steps == 0 || step == a->max_steps);
+        const int requested = (s->ctl.should_save || s->ctl.should_stop) && checkpoint_supported(s->opt_vt);
+        const int stop = s->ctl.should_stop;
+        if ((scheduled || requested) && (st = save_checkpoint(s, step, err)) != FG_OK) return st;
+        if (stop) {
+            progress_break(&s->prog);
+            fg_api->log(FG_LOG_INFO, "simple: a callback stopped training after step %lld", (long long)step);
+            break;
+        }
     }
     if (do_eval && last_eval != step && (st = evaluate(s, step, err)) != FG_OK) return st;
     progress_break(&s->prog);
     if (a->save_model && (st = save_model(s, err)) != FG_OK) return st;
+    if ((st = emit(s, step, CALLBACK_TRAIN_END, 0, NULL, NULL, NULL, err)) != FG_OK) return st;
     return sample_print(t, s->run, &s->rng, err);
 }
 

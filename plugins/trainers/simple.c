@@ -14,6 +14,7 @@ static void trainer_destroy(void *self) {
     fg_api->free(t->window);
     fg_api->free(t->offsets);
     fg_api->free(t->a.sample_prompt);
+    fg_api->free(t->callback_vts);
     fg_api->free(t);
 }
 
@@ -145,6 +146,7 @@ static fg_status trainer_create(const fg_params *params, const fg_create_args *a
     t->vt = &trainer_vtbl;
     fg_status st = read_args(&t->a, params, err);
     if (st == FG_OK) st = read_objects(t, params, err);
+    if (st == FG_OK) st = callbacks_read(t, params, err);
     if (st == FG_OK) st = check_seq_len(t, err);
     if (st != FG_OK) {
         trainer_destroy(t);
@@ -194,6 +196,10 @@ static const fg_param_spec trainer_spec[] = {
                     "none = constant"),
     {"args", FG_PARAM_MAP, 0, 0, (uint32_t)(sizeof(args_fields) / sizeof(args_fields[0])), "{}", 1,
      0, "training settings", NULL, args_fields},
+    FG_SPEC_OBJECT_LIST("callbacks", FG_KIND_CALLBACK,
+                        "called at train begin/end, each step, log, evaluation and checkpoint, in "
+                        "list order; they may ask for a checkpoint or an early stop "
+                        "(trainer_logs.json and the progress line are always written)"),
 };
 
 static const fg_factory_desc factories[] = {

@@ -28,6 +28,9 @@ typedef struct simple_trainer {
     const fg_dataset_vtbl *eval_vt;
     const fg_partial *optimizer, *lr_scheduler; /* lr_scheduler optional */
     trainer_args a;
+    void *const *callbacks; /* host-owned; callback_vts is ours */
+    const fg_callback_vtbl **callback_vts;
+    uint64_t n_callbacks;
     /* run resources, made by train() and freed by destroy() */
     fg_graph *g;
     int32_t *window;  /* seq_len + 1 tokens read from a dataset */
@@ -76,12 +79,32 @@ typedef struct trainer_position {
 
 /* 1 when the optimizer can save and load its state (vtable slots of ABI 1.1). */
 int checkpoint_supported(const fg_optimizer_vtbl *vt);
-fg_status checkpoint_save(fg_run *run, const trainer_position *pos, uint64_t n_params,
+/* Also saves/loads the callbacks' state. On success *dir_out (when not NULL) names the
+ * committed checkpoint directory. */
+fg_status checkpoint_save(const simple_trainer *t, fg_run *run, const trainer_position *pos,
+                          uint64_t n_params, fg_tensor *const *params, void *opt,
+                          const fg_optimizer_vtbl *opt_vt, char *dir_out, size_t cap, fg_error *err);
+fg_status checkpoint_load(simple_trainer *t, const char *dir, trainer_position *pos, uint64_t n_params,
                           fg_tensor *const *params, void *opt, const fg_optimizer_vtbl *opt_vt,
                           fg_error *err);
-fg_status checkpoint_load(const char *dir, trainer_position *pos, uint64_t n_params,
-                          fg_tensor *const *params, void *opt, const fg_optimizer_vtbl *opt_vt,
-                          fg_error *err);
+
+/* Callbacks (callbacks.c). */
+typedef enum callback_event {
+    CALLBACK_TRAIN_BEGIN,
+    CALLBACK_STEP_END,
+    CALLBACK_LOG,
+    CALLBACK_EVALUATE,
+    CALLBACK_SAVE,
+    CALLBACK_TRAIN_END,
+} callback_event;
+fg_status callbacks_read(simple_trainer *t, const fg_params *params, fg_error *err);
+/* Calls hook `ev` of every callback in order; m for LOG/EVALUATE, checkpoint_dir for
+ * SAVE, ctl (may be NULL for BEGIN/SAVE/END) collects their requests. */
+fg_status callbacks_emit(simple_trainer *t, fg_run *run, callback_event ev, const fg_train_state *state,
+                         const fg_metrics *m, const char *checkpoint_dir, fg_train_control *ctl,
+                         fg_error *err);
+fg_status callbacks_save_state(const simple_trainer *t, const char *dir, fg_error *err);
+fg_status callbacks_load_state(simple_trainer *t, const char *dir, fg_error *err);
 
 fg_status trainer_train(void *self, fg_run *run, fg_error *err);
 

@@ -59,6 +59,27 @@ _Static_assert(offsetof(fg_dataset_vtbl, num_tokens) == 16, "fg_dataset_vtbl.num
 _Static_assert(offsetof(fg_dataset_vtbl, read) == 24, "fg_dataset_vtbl.read");
 _Static_assert(sizeof(fg_trainer_vtbl) == 24, "fg_trainer_vtbl size");
 _Static_assert(offsetof(fg_trainer_vtbl, train) == 16, "fg_trainer_vtbl.train");
+_Static_assert(sizeof(fg_train_state) == 56, "fg_train_state size");
+_Static_assert(offsetof(fg_train_state, step) == 8, "fg_train_state.step");
+_Static_assert(offsetof(fg_train_state, max_steps) == 16, "fg_train_state.max_steps");
+_Static_assert(offsetof(fg_train_state, epoch) == 24, "fg_train_state.epoch");
+_Static_assert(offsetof(fg_train_state, lr) == 32, "fg_train_state.lr");
+_Static_assert(offsetof(fg_train_state, elapsed_s) == 40, "fg_train_state.elapsed_s");
+_Static_assert(offsetof(fg_train_state, tokens_seen) == 48, "fg_train_state.tokens_seen");
+_Static_assert(sizeof(fg_train_control) == 8, "fg_train_control size");
+_Static_assert(offsetof(fg_train_control, should_stop) == 4, "fg_train_control.should_stop");
+_Static_assert(sizeof(fg_metrics) == 24, "fg_metrics size");
+_Static_assert(offsetof(fg_metrics, keys) == 8, "fg_metrics.keys");
+_Static_assert(offsetof(fg_metrics, values) == 16, "fg_metrics.values");
+_Static_assert(sizeof(fg_callback_vtbl) == 80, "fg_callback_vtbl size");
+_Static_assert(offsetof(fg_callback_vtbl, on_train_begin) == 16, "fg_callback_vtbl.on_train_begin");
+_Static_assert(offsetof(fg_callback_vtbl, on_step_end) == 24, "fg_callback_vtbl.on_step_end");
+_Static_assert(offsetof(fg_callback_vtbl, on_log) == 32, "fg_callback_vtbl.on_log");
+_Static_assert(offsetof(fg_callback_vtbl, on_evaluate) == 40, "fg_callback_vtbl.on_evaluate");
+_Static_assert(offsetof(fg_callback_vtbl, on_save) == 48, "fg_callback_vtbl.on_save");
+_Static_assert(offsetof(fg_callback_vtbl, on_train_end) == 56, "fg_callback_vtbl.on_train_end");
+_Static_assert(offsetof(fg_callback_vtbl, save_state) == 64, "fg_callback_vtbl.save_state");
+_Static_assert(offsetof(fg_callback_vtbl, load_state) == 72, "fg_callback_vtbl.load_state");
 _Static_assert(sizeof(fg_host_info) == 24, "fg_host_info size");
 _Static_assert(offsetof(fg_host_info, struct_size) == 0, "fg_host_info.struct_size");
 _Static_assert(offsetof(fg_host_info, abi_major) == 4, "fg_host_info.abi_major");
@@ -85,7 +106,8 @@ _Static_assert(offsetof(fg_plugin_desc, description) == 24, "fg_plugin_desc.desc
 _Static_assert(offsetof(fg_plugin_desc, license) == 32, "fg_plugin_desc.license");
 _Static_assert(offsetof(fg_plugin_desc, n_factories) == 40, "fg_plugin_desc.n_factories");
 _Static_assert(offsetof(fg_plugin_desc, factories) == 48, "fg_plugin_desc.factories");
-_Static_assert(sizeof(fg_host_api) == 592, "fg_host_api size");
+_Static_assert(sizeof(fg_host_api) == 600, "fg_host_api size");
+_Static_assert(offsetof(fg_host_api, param_object_list) == 592, "fg_host_api.param_object_list");
 _Static_assert(offsetof(fg_host_api, struct_size) == 0, "fg_host_api.struct_size");
 _Static_assert(offsetof(fg_host_api, error_set) == 8, "fg_host_api.error_set");
 _Static_assert(offsetof(fg_host_api, alloc) == 32, "fg_host_api.alloc");
@@ -116,6 +138,6 @@ int main(void) {
     /* The handshake fields sit at the same offsets in both descriptors, forever. */
     CHECK(offsetof(fg_host_info, abi_major) == offsetof(fg_plugin_desc, abi_major));
     CHECK(offsetof(fg_host_info, abi_minor) == offsetof(fg_plugin_desc, abi_minor));
-    CHECK(FG_ABI_MAJOR == 1 && FG_ABI_MINOR == 1);
+    CHECK(FG_ABI_MAJOR == 1 && FG_ABI_MINOR == 2);
     return fg_test_finish("test_abi_layout");
 }

@@ -91,6 +91,15 @@ CASES = [
     ("import_context", {"main.yaml": "{% set x = 1 %}{% import 'm.yaml' as a %}{% import 'm.yaml' as b with context %}{{ a.f() }} {{ b.f() }}",
                         "m.yaml": "{% macro f() %}{{ x is defined }}{% endmacro %}"}),
     ("vars", "{{ n + 1 }} {{ s }} {{ f }} {{ b }}", {"n": "41", "s": "text", "f": "0.5", "b": "true"}),
+    # Jinja's compile-time scoping: a name a frame assigns later starts undefined there
+    ("scope_late_set_read_in_loop", "{% for i in [1] %}{{ x }}{% endfor %}{% set x = 1 %}", {"x": "5"}),
+    ("scope_read_then_set", "{{ x }}{% set x = 1 %}{{ x }}", {"x": "5"}),
+    ("scope_set_in_one_branch", "{% if false %}{% set x = 1 %}{% endif %}{{ x }}", {"x": "5"}),
+    ("scope_loop_accumulate", "{% for i in [1, 2] %}{% set x = x + i %}{{ x }}{% endfor %}{{ x }}", {"x": "5"}),
+    ("scope_parent_sets_later", {"main.yaml": "{% extends 'b.yaml' %}{% set x = 9 %}",
+                                 "b.yaml": "{{ x }}{% set x = 1 %}{{ x }}"}, {"x": "5"}),
+    ("scope_include_in_loop", {"main.yaml": "{% for i in [1] %}{% include 'i.yaml' %}{% endfor %}{% set x = 1 %}",
+                               "i.yaml": "[{{ x }}]"}, {"x": "5"}),
     # errors
     ("err_undefined", "line\n{{ x }}"),
     ("err_undefined_if", "{% if x %}1{% endif %}"),

@@ -78,6 +78,57 @@ typedef struct fg_dataset_vtbl {
     fg_status (*read)(const void *self, int64_t offset, int64_t n, int32_t *out, fg_error *err);
 } fg_dataset_vtbl;
 
+/* ---- callbacks (ABI 1.2) -----------------------------------------------------------
+ * A trainer tells its callbacks where training stands; callbacks may ask it to save a
+ * checkpoint or to stop. Every hook is optional (NULL). Hooks run on the main thread
+ * between steps, in the order the callbacks are listed. */
+typedef struct fg_train_state {
+    uint32_t struct_size;
+    int64_t step;         /* optimizer updates done */
+    int64_t max_steps;
+    double epoch;         /* fraction of the training data seen */
+    double lr;            /* learning rate of the last update (0 before the first) */
+    double elapsed_s;     /* wall time since training (or this resumed part) began */
+    int64_t tokens_seen;  /* training tokens consumed */
+} fg_train_state;
+
+/* Requests from callbacks, read by the trainer after each hook. */
+typedef struct fg_train_control {
+    int32_t should_save;  /* write a checkpoint after this step */
+    int32_t should_stop;  /* end training after this step (with a checkpoint) */
+} fg_train_control;
+
+/* Named numbers of one event: a training log (loss, lr, grad_norm, tokens_per_s, ...) or
+ * an evaluation (eval_loss). */
+typedef struct fg_metrics {
+    uint32_t n;
+    const char *const *keys;
+    const double *values;
+} fg_metrics;
+
+typedef struct fg_callback_vtbl {
+    fg_vtbl_header base;
+    fg_status (*on_train_begin)(void *self, fg_run *run, const fg_train_state *st, fg_error *err);
+    /* After each optimizer update. */
+    fg_status (*on_step_end)(void *self, fg_run *run, const fg_train_state *st,
+                             fg_train_control *ctl, fg_error *err);
+    /* Every logging_steps: the training metrics since the last log. */
+    fg_status (*on_log)(void *self, fg_run *run, const fg_train_state *st, const fg_metrics *m,
+                        fg_train_control *ctl, fg_error *err);
+    /* After an evaluation. */
+    fg_status (*on_evaluate)(void *self, fg_run *run, const fg_train_state *st,
+                             const fg_metrics *m, fg_train_control *ctl, fg_error *err);
+    /* After a checkpoint of step st->step was committed to `checkpoint_dir`. */
+    fg_status (*on_save)(void *self, fg_run *run, const fg_train_state *st,
+                         const char *checkpoint_dir, fg_error *err);
+    /* Once at the end, also when training stopped early or was interrupted. */
+    fg_status (*on_train_end)(void *self, fg_run *run, const fg_train_state *st, fg_error *err);
+    /* Optional: what a resumed run needs to continue (best metric, patience counters),
+     * moved with fg_api->state_array as an optimizer's state is. */
+    fg_status (*save_state)(const void *self, fg_state *state, fg_error *err);
+    fg_status (*load_state)(void *self, fg_state *state, fg_error *err);
+} fg_callback_vtbl;
+
 /* The config's main target. */
 typedef struct fg_trainer_vtbl {
     fg_vtbl_header base;

@@ -171,6 +171,13 @@ typedef struct fg_host_api {
     fg_status (*checkpoint_commit)(fg_run *run, int64_t step, fg_error *err);
     /* The checkpoint directory this run resumes from, or NULL. */
     const char *(*run_resume_dir)(const fg_run *run);
+
+    /* ---- ABI 1.2 ---- */
+    /* A FG_PARAM_OBJECT_LIST value: the constructed objects in list order (singletons
+     * shared with their aliases, factories new each time). *objects stays valid as long
+     * as the objects; an absent parameter gives n = 0. */
+    fg_status (*param_object_list)(const fg_params *p, const char *key, void *const **objects,
+                                   uint64_t *n, fg_error *err);
 } fg_host_api;
 
 typedef struct fg_host_info {

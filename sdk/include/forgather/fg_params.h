@@ -18,6 +18,7 @@ FG_BEGIN_DECLS
 #define FG_PARAM_OBJECT 8       /* !singleton:... or !factory:...: a constructed object */
 #define FG_PARAM_MAP 9          /* nested mapping validated against `fields` */
 #define FG_PARAM_MAP_LIST 10    /* ABI 1.1: list of mappings, each validated against `fields` */
+#define FG_PARAM_OBJECT_LIST 11 /* ABI 1.2: list of !singleton/!factory objects of `kind` */
 
 #define FG_PARAM_REQUIRED 1u
 
@@ -45,6 +46,7 @@ typedef struct fg_param_spec {
 #define FG_SPEC_OBJECT(nm, kind, req, d) {nm, FG_PARAM_OBJECT, kind, (req) ? FG_PARAM_REQUIRED : 0u, 0, NULL, 1, 0, d, NULL, NULL}
 #define FG_SPEC_MAP(nm, fields, n, d) {nm, FG_PARAM_MAP, 0, 0, n, NULL, 1, 0, d, NULL, fields}
 #define FG_SPEC_MAP_LIST(nm, fields, n, d) {nm, FG_PARAM_MAP_LIST, 0, 0, n, NULL, 1, 0, d, NULL, fields}
+#define FG_SPEC_OBJECT_LIST(nm, kind, d) {nm, FG_PARAM_OBJECT_LIST, kind, 0, 0, NULL, 1, 0, d, NULL, NULL}
 
 FG_END_DECLS
 

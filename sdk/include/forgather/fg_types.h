@@ -35,7 +35,7 @@ typedef struct fg_comm fg_comm;       /* a communicator between ranks (MPI, NCCL
 #define FG_KIND_TRAINER 8      /* fg_trainer_vtbl */
 #define FG_KIND_TOKENIZER 9    /* fg_tokenizer_vtbl */
 #define FG_KIND_DATASET 10     /* fg_dataset_vtbl */
-#define FG_KIND_CALLBACK 11    /* reserved for callbacks */
+#define FG_KIND_CALLBACK 11    /* fg_callback_vtbl (ABI 1.2) */
 #define FG_KIND_PIPE_SCHEDULE 12 /* reserved for pipeline schedules */
 #define FG_KIND_POSITIONAL 13  /* fg_layer_vtbl: positional encoding */
 #define FG_KIND_EMBEDDING 14   /* fg_layer_vtbl */

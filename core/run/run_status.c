@@ -1,0 +1,82 @@
+#define _POSIX_C_SOURCE 200809L
+#include "run/run_status.h"
+
+#include "run/run_log.h"
+#include "util/error.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char *fg_run_outcome_name(fg_run_outcome outcome) {
+    switch (outcome) {
+    case FG_RUN_FINISHED: return "finished";
+    case FG_RUN_INTERRUPTED: return "interrupted";
+    case FG_RUN_FAILED: break;
+    }
+    return "failed";
+}
+
+long long fg_run_latest_checkpoint_step(const char *dir) {
+    char path[4200], line[256] = "";
+    snprintf(path, sizeof path, "%s/latest", dir);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) return -1;
+    if (fgets(line, sizeof line, f) == NULL) line[0] = '\0';
+    fclose(f);
+    char *end;
+    if (strncmp(line, "checkpoint-", 11) != 0) return -1;
+    long long step = strtoll(line + 11, &end, 10);
+    return end != line + 11 && (*end == '\n' || *end == '\0') && step >= 0 ? step : -1;
+}
+
+/* The trainer flushes every record, so the log on disk is complete when the run ends. */
+static long long final_step(const char *dir) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/trainer_logs.json", dir);
+    fg_run_log log;
+    fg_error ignored = {0};
+    long long step = -1;
+    if (fg_run_log_read(path, &log, &ignored) == FG_OK) {
+        fg_run_log_summary s;
+        fg_run_log_summarize(&log, &s);
+        step = (long long)s.last_step;
+        fg_run_log_free(&log);
+    }
+    long long checkpoint = fg_run_latest_checkpoint_step(dir);
+    return checkpoint > step ? checkpoint : step;
+}
+
+fg_status fg_run_write_status(const fg_run *run, fg_run_outcome outcome, int exit_code, const char *error,
+                              fg_error *err) {
+    cJSON *root = cJSON_CreateObject();
+    if (root == NULL) return fg_error_set(err, FG_E_NOMEM, "%s/status.json: out of memory", run->dir);
+    cJSON_AddStringToObject(root, "status", fg_run_outcome_name(outcome));
+    cJSON_AddNumberToObject(root, "exit_code", exit_code);
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    cJSON_AddStringToObject(root, "ended_utc", stamp);
+    if (outcome == FG_RUN_FAILED) {
+        /* the first line: enough to tell runs apart in a listing; stderr had the rest */
+        char line[FG_ERROR_MSG_SIZE];
+        snprintf(line, sizeof line, "%s", error != NULL && error[0] ? error : "failed without a message");
+        line[strcspn(line, "\n")] = '\0';
+        cJSON_AddStringToObject(root, "error", line);
+    }
+    long long step = final_step(run->dir);
+    if (step >= 0)
+        cJSON_AddNumberToObject(root, "final_step", (double)step);
+    else
+        cJSON_AddNullToObject(root, "final_step");
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (text == NULL) return fg_error_set(err, FG_E_NOMEM, "%s/status.json: out of memory", run->dir);
+    fg_status st = fg_run_write_file(run, "status.json", text, strlen(text), err);
+    free(text);
+    return st;
+}
