@@ -15,6 +15,15 @@ int fg_cmd_ls(const fg_cli_globals *g, int argc, char **argv);
 int fg_cmd_index(const fg_cli_globals *g, int argc, char **argv);
 int fg_cmd_meta(const fg_cli_globals *g, int argc, char **argv);
 int fg_cmd_tlist(const fg_cli_globals *g, int argc, char **argv);
+int fg_cmd_runs(const fg_cli_globals *g, int argc, char **argv);
+int fg_cmd_tb(const fg_cli_globals *g, int argc, char **argv);
+
+struct fg_run_list;
+/* The runs under dir (or dir itself, a run directory) into list; a subdirectory that is not
+ * a readable run gets a warning on stderr. Returns 0, or 1 after an error naming dir. */
+int fg_cli_add_runs(struct fg_run_list *list, const char *dir);
+/* The same for ./runs and the project's runs/ (fgrun train's defaults). */
+int fg_cli_add_default_runs(const fg_cli_globals *g, struct fg_run_list *list);
 
 void fg_cli_usage(FILE *out);
 /* Prints "fgrun: error: <msg>" to stderr and returns 1. */

@@ -9,6 +9,7 @@
 #include "plugin/registry.h"
 #include "run/environment.h"
 #include "run/run.h"
+#include "run/run_status.h"
 #include "threads/threads.h"
 #include "util/error.h"
 
@@ -291,11 +292,17 @@ static int train_one(const train_context *c, const char *doc, run_result *res) {
     fg_run_install_signal_handlers();
     const fg_trainer_vtbl *vt = *(const fg_trainer_vtbl *const *)trainer;
     if (vt->train(trainer, run, &err) != FG_OK) goto fail;
-    rc = fg_run_interrupted() ? 130 : 0;
+    rc = fg_run_interrupted() ? FG_RUN_EXIT_INTERRUPTED : 0;
     goto done;
 fail:
     fprintf(stderr, "fgrun: error: %s\n", err.msg[0] ? err.msg : "failed without a message");
 done:
+    /* status.json: how the run ended (a run dir without one was killed, or still runs) */
+    if (run != NULL) {
+        fg_error status_err = {0};
+        if (fg_run_write_status(run, rc, err.msg, &status_err) != FG_OK)
+            fprintf(stderr, "fgrun: warning: %s\n", status_err.msg);
+    }
     fg_objects_free(objs);
     fg_config_free(cfg);
     fg_run_free(run);

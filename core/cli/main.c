@@ -15,7 +15,8 @@ static const struct {
 } COMMANDS[] = {
     {"train", fg_cmd_train}, {"pp", fg_cmd_pp},       {"graph", fg_cmd_graph},
     {"targets", fg_cmd_targets}, {"ls", fg_cmd_ls},   {"index", fg_cmd_index},
-    {"meta", fg_cmd_meta},   {"tlist", fg_cmd_tlist},
+    {"meta", fg_cmd_meta},   {"tlist", fg_cmd_tlist},   {"runs", fg_cmd_runs},
+    {"tb", fg_cmd_tb},
 };
 
 int main(int argc, char **argv) {

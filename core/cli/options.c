@@ -31,6 +31,10 @@ void fg_cli_usage(FILE *out) {
             "  index            a Markdown summary of the project\n"
             "  meta             the project's meta config\n"
             "  tlist            the templates on the search path, and which one wins\n"
+            "  runs [DIR...]    the runs under DIR (default: ./runs, the project's runs/), newest\n"
+            "                   first: status, steps, loss, eval_loss, tokens/s (--json)\n"
+            "  tb [RUN_DIR...]  a run's curves: TensorBoard if installed, else PNG plots (gnuplot)\n"
+            "                   (--all, --dry-run, --out DIR)\n"
             "  plugins          list plugins, factories and their parameters (--json)\n"
             "  version          print the version and plugin ABI\n");
 }

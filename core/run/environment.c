@@ -1,6 +1,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "run/environment.h"
 
+#include "run/process.h"
 #include "threads/threads.h"
 #include "util/error.h"
 
@@ -28,21 +29,73 @@ static void cpu_model(char *buf, size_t cap) {
     fclose(f);
 }
 
-/* The git revision of the directory holding the config, if it is in a repository. */
-static void git_revision(const char *config_path, char *buf, size_t cap) {
-    snprintf(buf, cap, "unknown");
+/* The first line `git -C DIR ARGS` prints, or "" (no git, not a repository, DIR with a
+ * quote: not worth quoting games). DIR is the directory holding the config. */
+static void git_output(const char *config_path, const char *args, char *buf, size_t cap) {
+    buf[0] = '\0';
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", config_path);
     char *slash = strrchr(dir, '/');
     if (slash) *slash = '\0'; else snprintf(dir, sizeof dir, ".");
+    if (strchr(dir, '\'')) return;
     char cmd[4400];
-    snprintf(cmd, sizeof cmd, "git -C '%s' rev-parse HEAD 2>/dev/null", dir);
-    if (strchr(dir, '\'')) return; /* not worth quoting games */
+    snprintf(cmd, sizeof cmd, "git -C '%s' %s 2>/dev/null", dir, args);
     FILE *p = popen(cmd, "r");
     if (p == NULL) return;
-    if (fgets(buf, (int)cap, p) == NULL) snprintf(buf, cap, "unknown");
+    if (fgets(buf, (int)cap, p) == NULL) buf[0] = '\0';
     buf[strcspn(buf, "\n")] = '\0';
+    while (fgetc(p) != EOF) {} /* let git finish writing rather than die of SIGPIPE */
     pclose(p);
+}
+
+/* The source revision: commit, and whether the work tree differs from it (any line from
+ * `git status --porcelain`: changed, staged or untracked files). */
+static void add_git_revision(cJSON *root, const char *config_path) {
+    char buf[1024];
+    git_output(config_path, "rev-parse HEAD", buf, sizeof buf);
+    cJSON_AddStringToObject(root, "git_revision", buf[0] ? buf : "unknown");
+    if (buf[0] == '\0') return;
+    git_output(config_path, "status --porcelain", buf, sizeof buf);
+    cJSON_AddBoolToObject(root, "git_dirty", buf[0] != '\0');
+}
+
+/* The compiler that built the core (this file is part of it). clang defines __GNUC__
+ * too, so it is asked first. */
+static void add_compiler(cJSON *root) {
+#if defined(__clang__)
+    cJSON_AddStringToObject(root, "compiler", "clang " __clang_version__);
+    cJSON_AddStringToObject(root, "compiler_id", "clang");
+    cJSON_AddStringToObject(root, "compiler_version", __clang_version__);
+#elif defined(__GNUC__)
+    cJSON_AddStringToObject(root, "compiler", "gcc " __VERSION__);
+    cJSON_AddStringToObject(root, "compiler_id", "gcc");
+    cJSON_AddStringToObject(root, "compiler_version", __VERSION__);
+#else
+    cJSON_AddStringToObject(root, "compiler", "unknown");
+    cJSON_AddStringToObject(root, "compiler_id", "unknown");
+    cJSON_AddStringToObject(root, "compiler_version", "unknown");
+#endif
+}
+
+/* _OPENMP is the yyyymm date of the specification the compiler implements. */
+static void add_parallel_runtimes(cJSON *root) {
+#ifdef _OPENMP
+    static const struct { long date; const char *version; } specs[] = {
+        {202111, "5.2"}, {202011, "5.1"}, {201811, "5.0"}, {201511, "4.5"}, {201307, "4.0"},
+        {201107, "3.1"}, {200805, "3.0"}, {200505, "2.5"},
+    };
+    const char *version = "older than 2.5";
+    for (size_t i = sizeof specs / sizeof specs[0]; i-- > 0;)
+        if ((long)_OPENMP >= specs[i].date) version = specs[i].version;
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s (_OPENMP %ld)", version, (long)_OPENMP);
+    cJSON_AddStringToObject(root, "openmp", buf);
+#else
+    cJSON_AddStringToObject(root, "openmp", "not built with OpenMP");
+#endif
+    /* The core links neither (core/CMakeLists.txt); plugins are listed below. */
+    cJSON_AddStringToObject(root, "mpi", "not built with MPI");
+    cJSON_AddStringToObject(root, "cuda", "not built with CUDA");
 }
 
 fg_status fg_run_write_environment(const fg_run *run, const fg_registry *registry, int argc,
@@ -63,15 +116,18 @@ fg_status fg_run_write_environment(const fg_run *run, const fg_registry *registr
     cJSON_AddStringToObject(root, "forgather_version", FG_VERSION);
     snprintf(buf, sizeof buf, "%d.%d", FG_ABI_MAJOR, FG_ABI_MINOR);
     cJSON_AddStringToObject(root, "plugin_abi", buf);
-    cJSON_AddStringToObject(root, "compiler", "gcc " __VERSION__);
-    git_revision(config_path, buf, sizeof buf);
-    cJSON_AddStringToObject(root, "git_revision", buf);
+    add_compiler(root);
+    add_parallel_runtimes(root);
+    add_git_revision(root, config_path);
     struct utsname u;
     if (uname(&u) == 0) {
         snprintf(buf, sizeof buf, "%s %s %s", u.sysname, u.release, u.machine);
         cJSON_AddStringToObject(root, "os", buf);
         cJSON_AddStringToObject(root, "hostname", u.nodename);
     }
+    /* with hostname: tells fgrun runs whether a run without status.json is still going */
+    cJSON_AddNumberToObject(root, "pid", (double)getpid());
+    cJSON_AddNumberToObject(root, "process_start_ticks", (double)fg_process_start_ticks((long long)getpid()));
     cpu_model(buf, sizeof buf);
     cJSON_AddStringToObject(root, "cpu", buf);
     cJSON_AddNumberToObject(root, "cpu_cores_online", (double)sysconf(_SC_NPROCESSORS_ONLN));

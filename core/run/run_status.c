@@ -10,13 +10,8 @@
 #include <string.h>
 #include <time.h>
 
-const char *fg_run_outcome_name(fg_run_outcome outcome) {
-    switch (outcome) {
-    case FG_RUN_FINISHED: return "finished";
-    case FG_RUN_INTERRUPTED: return "interrupted";
-    case FG_RUN_FAILED: break;
-    }
-    return "failed";
+const char *fg_run_status_name(int exit_code) {
+    return exit_code == 0 ? "finished" : exit_code == FG_RUN_EXIT_INTERRUPTED ? "interrupted" : "failed";
 }
 
 long long fg_run_latest_checkpoint_step(const char *dir) {
@@ -49,11 +44,10 @@ static long long final_step(const char *dir) {
     return checkpoint > step ? checkpoint : step;
 }
 
-fg_status fg_run_write_status(const fg_run *run, fg_run_outcome outcome, int exit_code, const char *error,
-                              fg_error *err) {
+fg_status fg_run_write_status(const fg_run *run, int exit_code, const char *error, fg_error *err) {
     cJSON *root = cJSON_CreateObject();
     if (root == NULL) return fg_error_set(err, FG_E_NOMEM, "%s/status.json: out of memory", run->dir);
-    cJSON_AddStringToObject(root, "status", fg_run_outcome_name(outcome));
+    cJSON_AddStringToObject(root, "status", fg_run_status_name(exit_code));
     cJSON_AddNumberToObject(root, "exit_code", exit_code);
     char stamp[32];
     time_t now = time(NULL);
@@ -61,7 +55,7 @@ fg_status fg_run_write_status(const fg_run *run, fg_run_outcome outcome, int exi
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
     cJSON_AddStringToObject(root, "ended_utc", stamp);
-    if (outcome == FG_RUN_FAILED) {
+    if (exit_code != 0 && exit_code != FG_RUN_EXIT_INTERRUPTED) {
         /* the first line: enough to tell runs apart in a listing; stderr had the rest */
         char line[FG_ERROR_MSG_SIZE];
         snprintf(line, sizeof line, "%s", error != NULL && error[0] ? error : "failed without a message");

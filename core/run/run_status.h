@@ -6,18 +6,18 @@
 
 #include "run/run.h"
 
-typedef enum fg_run_outcome { FG_RUN_FINISHED, FG_RUN_INTERRUPTED, FG_RUN_FAILED } fg_run_outcome;
+/* The exit code fgrun train gives a run stopped by Ctrl-C or SIGTERM (128 + SIGINT). */
+#define FG_RUN_EXIT_INTERRUPTED 130
 
-/* "finished", "interrupted", "failed". */
-const char *fg_run_outcome_name(fg_run_outcome outcome);
+/* "finished" for exit code 0, "interrupted" for FG_RUN_EXIT_INTERRUPTED, else "failed". */
+const char *fg_run_status_name(int exit_code);
 
-/* Writes <run dir>/status.json atomically:
+/* Writes <run dir>/status.json atomically when the run stops:
  *   {"status": "finished"|"interrupted"|"failed", "exit_code": N, "ended_utc": "...",
  *    "error": "<first line of error>" (failed only), "final_step": N}
  * final_step is the last step the run recorded: the largest step in trainer_logs.json or
  * that of its `latest` checkpoint, whichever is later (null when neither exists). */
-fg_status fg_run_write_status(const fg_run *run, fg_run_outcome outcome, int exit_code, const char *error,
-                              fg_error *err);
+fg_status fg_run_write_status(const fg_run *run, int exit_code, const char *error, fg_error *err);
 
 /* The step named by <dir>/latest ("checkpoint-<step>"), or -1. */
 long long fg_run_latest_checkpoint_step(const char *dir);

@@ -263,8 +263,10 @@ static fg_status render(fg_template_env *env, render_mode mode, const char *name
         tpl_jctx *jc = ok ? tpl_jctx_new(ctx, vars, top) : NULL;
         ok = ok && jc != NULL && tpl_r_render_root(r, top, jc, &buf);
         if (!ok) {
+            if (local.code == FG_OK) /* every failure records one; never leave it empty */
+                fg_error_set(&local, FG_E_INTERNAL, "%s: rendering failed", name);
             name_error_class(&local, ctx->error_class);
-            st = local.code != FG_OK ? local.code : FG_E_INTERNAL;
+            st = local.code;
         }
     }
     if (ok) {

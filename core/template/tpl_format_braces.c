@@ -143,17 +143,21 @@ static bool layout_number(tpl_ctx *ctx, tpl_buf *b, const spec *sp, const char *
     if (!group_digits(ctx, &body, digits, n, sp->grouping, every)) return false;
     char align = sp->align ? sp->align : '>';
     if (align == '=' && sp->fill_n == 1 && sp->fill[0] == '0') {
-        /* grow the digit run with leading zeros until the grouped text fills the width */
-        tpl_buf digs = {0};
-        if (!tpl_buf_put(ctx, &digs, digits, n)) return false;
-        while ((int64_t)(strlen(prefix) + body.len) < sp->width) {
-            tpl_buf more = {0};
-            if (!tpl_buf_putc(ctx, &more, '0') || !tpl_buf_put(ctx, &more, digs.data, digs.len))
-                return false;
-            digs = more;
+        /* The fewest digits whose grouped text fills the width: d digits group to
+         * d + (d - 1) / every characters (found by arithmetic, then built once, so a
+         * huge width costs linear, not quadratic, time). */
+        size_t nd = 0;
+        while (nd < n && digits[nd] != '.' && digits[nd] != 'e' && digits[nd] != 'E') nd++;
+        const int64_t need = sp->width - (int64_t)strlen(prefix) - (int64_t)(body.len - (nd + (nd ? (nd - 1) / (size_t)every : 0)));
+        size_t d = nd;
+        while ((int64_t)(d + (d ? (d - 1) / (size_t)every : 0)) < need) d++;
+        if (d > nd) {
+            tpl_buf digs = {0};
+            for (size_t i = nd; i < d; i++)
+                if (!tpl_buf_putc(ctx, &digs, '0')) return false;
+            if (!tpl_buf_put(ctx, &digs, digits, n)) return false;
             body.len = 0;
             if (!group_digits(ctx, &body, digs.data, digs.len, sp->grouping, every)) return false;
-            if (!tpl_step(ctx)) return false;
         }
     }
     return layout(ctx, b, sp, prefix, body.data, body.len, '>');
