@@ -124,8 +124,9 @@ static void run_label(const fg_run_list *runs, size_t i, char *out, size_t cap) 
         if (*c == ',' || *c == ':') *c = '_';
 }
 
+/* As a POSIX shell reads it back: bare when safe, else in single quotes. */
 static void print_quoted(FILE *f, const char *s) {
-    if (s[strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:,=+@%")] == '\0') {
+    if (s[0] != '\0' && s[strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:,=+@%")] == '\0') {
         fputs(s, f);
         return;
     }

@@ -9,11 +9,11 @@
 #include "plugin/registry.h"
 #include "run/environment.h"
 #include "run/run.h"
+#include "run/run_log.h"
 #include "run/run_status.h"
 #include "threads/threads.h"
 #include "util/error.h"
 
-#include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <math.h>
 
@@ -130,38 +130,16 @@ static void read_final_metrics(run_result *res) {
     res->steps = -1;
     char path[4200];
     snprintf(path, sizeof path, "%s/trainer_logs.json", res->dir);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) return;
-    char *text = NULL;
-    size_t len = 0, cap = 0, got;
-    char chunk[65536];
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (len + got + 1 > cap) {
-            cap = (len + got + 1) * 2;
-            char *grown = realloc(text, cap);
-            if (grown == NULL) break;
-            text = grown;
-        }
-        memcpy(text + len, chunk, got);
-        len += got;
-    }
-    fclose(f);
-    if (text == NULL) return;
-    text[len] = '\0';
-    cJSON *log = cJSON_Parse(text);
-    free(text);
-    const cJSON *rec;
-    cJSON_ArrayForEach(rec, log) {
-        const cJSON *step = cJSON_GetObjectItemCaseSensitive(rec, "step");
-        const cJSON *loss = cJSON_GetObjectItemCaseSensitive(rec, "loss");
-        const cJSON *eval = cJSON_GetObjectItemCaseSensitive(rec, "eval_loss");
-        const cJSON *speed = cJSON_GetObjectItemCaseSensitive(rec, "tokens_per_s");
-        if (cJSON_IsNumber(step) && step->valuedouble > (double)res->steps) res->steps = (int64_t)step->valuedouble;
-        if (cJSON_IsNumber(loss)) res->loss = loss->valuedouble;
-        if (cJSON_IsNumber(eval)) res->eval_loss = eval->valuedouble;
-        if (cJSON_IsNumber(speed)) res->tokens_per_s = speed->valuedouble;
-    }
-    cJSON_Delete(log);
+    fg_run_log log;
+    fg_error ignored = {0};
+    if (fg_run_log_read(path, &log, &ignored) != FG_OK) return;
+    fg_run_log_summary sum;
+    fg_run_log_summarize(&log, &sum);
+    fg_run_log_free(&log);
+    res->steps = sum.last_step;
+    res->loss = sum.loss;
+    res->eval_loss = sum.last_eval_loss;
+    res->tokens_per_s = sum.tokens_per_s;
 }
 
 static void print_sweep_table(const run_result *res, size_t n) {

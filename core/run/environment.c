@@ -63,18 +63,19 @@ static void add_git_revision(cJSON *root, const char *config_path) {
  * too, so it is asked first. */
 static void add_compiler(cJSON *root) {
 #if defined(__clang__)
-    cJSON_AddStringToObject(root, "compiler", "clang " __clang_version__);
-    cJSON_AddStringToObject(root, "compiler_id", "clang");
-    cJSON_AddStringToObject(root, "compiler_version", __clang_version__);
+    const char *id = "clang", *version = __clang_version__; /* "14.0.6 " (with a space) */
 #elif defined(__GNUC__)
-    cJSON_AddStringToObject(root, "compiler", "gcc " __VERSION__);
-    cJSON_AddStringToObject(root, "compiler_id", "gcc");
-    cJSON_AddStringToObject(root, "compiler_version", __VERSION__);
+    const char *id = "gcc", *version = __VERSION__;
 #else
-    cJSON_AddStringToObject(root, "compiler", "unknown");
-    cJSON_AddStringToObject(root, "compiler_id", "unknown");
-    cJSON_AddStringToObject(root, "compiler_version", "unknown");
+    const char *id = "unknown", *version = "unknown";
 #endif
+    char v[256], both[300];
+    snprintf(v, sizeof v, "%s", version);
+    for (size_t n = strlen(v); n > 0 && v[n - 1] == ' '; n--) v[n - 1] = '\0';
+    snprintf(both, sizeof both, "%s %s", id, v);
+    cJSON_AddStringToObject(root, "compiler", both);
+    cJSON_AddStringToObject(root, "compiler_id", id);
+    cJSON_AddStringToObject(root, "compiler_version", v);
 }
 
 /* _OPENMP is the yyyymm date of the specification the compiler implements. */

@@ -158,6 +158,8 @@ fg_status fg_run_info_read(const char *dir, fg_run_info *out, fg_error *err) {
     out->steps = out->max_steps = -1;
     out->loss = out->best_eval_loss = out->tokens_per_s = NAN;
     out->dir = strdup(dir);
+    if (out->dir != NULL) /* "runs/x/" -> "runs/x": the name is its last part */
+        for (size_t n = strlen(out->dir); n > 1 && out->dir[n - 1] == '/'; n--) out->dir[n - 1] = '\0';
     out->name = run_name_of(dir);
     if (out->dir == NULL || out->name == NULL) {
         fg_run_info_free(out);

@@ -70,6 +70,24 @@ check "runs: a message for each directory that is not a readable run" $? "$err"
 out=$("$FGRUN" runs "$KILLED" 2>&1)
 [ "$(grep -c . <<<"$out")" = 2 ] && row tinykilled "$out" | grep -q killed
 check "runs RUN_DIR: just that run" $? "$out"
+# the log cut anywhere: read without complaint up to the cut
+cp "$KILLED/trainer_logs.json" "$TMP/killed_log"
+size=$(wc -c < "$RUN/trainer_logs.json"); bad_cuts=""
+for cut in $(seq 0 $((size / 23 + 1)) "$size"); do
+    head -c "$cut" "$RUN/trainer_logs.json" > "$KILLED/trainer_logs.json"
+    out=$("$FGRUN" runs "$KILLED" 2>&1) && row tinykilled "$out" | grep -Eq " killed .* (-|[0-3]/3) " &&
+        ! grep -q warning <<<"$out" || bad_cuts="$bad_cuts $cut"
+done
+[ -z "$bad_cuts" ]; check "runs: a log cut at any of 24 places is read up to the cut" $? "cuts:$bad_cuts: $out"
+cp "$TMP/killed_log" "$KILLED/trainer_logs.json"
+# other damage: run.json valid JSON but not an object, trainer_logs.json a directory
+mkdir -p "$TMP/odd/notobject" && echo '[1, 2]' > "$TMP/odd/notobject/run.json"
+cp -r "$RUN" "$TMP/odd/logdir-20000101-000000" && rm "$TMP/odd/logdir-20000101-000000/trainer_logs.json" &&
+    mkdir "$TMP/odd/logdir-20000101-000000/trainer_logs.json"
+out=$("$FGRUN" runs "$TMP/odd" 2>&1); rc=$?
+[ $rc = 0 ] && contains "$out" "notobject/run.json: not a JSON object" && contains "$out" "trainer_logs.json: not a regular file" &&
+    row logdir "$out" | grep -q finished
+check "runs: run.json not an object, trainer_logs.json a directory: messages" $? "rc $rc: $out"
 out=$("$FGRUN" runs "$TMP/runs" "$TMP/nowhere" 2>&1); rc=$?
 [ $rc = 1 ] && contains "$out" "$TMP/nowhere: No such file" && row tiny "$out" | grep -q finished
 check "runs: a missing DIR is an error, the others still list" $? "rc $rc: $out"
@@ -100,7 +118,8 @@ row tiny "$out" | grep -q "$TMP/proj/runs/"; check "runs: a project's runs/ by d
 "$FGRUN" train "$TMP/tiny/config.yaml" "${small[@]}" --set main.args.max_steps=1000000 \
     --runs-dir "$TMP/live" > "$TMP/live.log" 2>&1 &
 LIVE_PID=$!
-for _ in $(seq 1 300); do [ -n "$(ls "$TMP"/live/*/run.json 2>/dev/null)" ] && break; sleep 0.05; done
+# a logged step: the trainer runs and has its SIGINT handler (run.json comes before it)
+for _ in $(seq 1 400); do grep -qs '"step"' "$TMP"/live/*/trainer_logs.json && break; sleep 0.05; done
 out=$("$FGRUN" runs "$TMP/live" 2>&1)
 row tiny "$out" | grep -q " running "; check "runs: a run whose process lives is running" $? "$out"
 kill -INT "$LIVE_PID"; wait "$LIVE_PID"; rc=$?; LIVE_PID=
