@@ -1,10 +1,12 @@
 /* The trainer's side of callbacks: calls each listed callback's hook in order, merges
  * their requests (save, stop), and keeps their state in checkpoints (one file per
  * callback that has state: callback-<i>.safetensors). */
+#define _POSIX_C_SOURCE 200809L /* access */
 #include "trainer.h"
 
 #include <stddef.h>
 #include <stdio.h>
+#include <unistd.h>
 
 /* A hook is there when the callback's vtable reaches its slot and the slot is set. */
 #define HAS_HOOK(vt, slot) \
@@ -101,7 +103,14 @@ fg_status callbacks_load_state(simple_trainer *t, const char *dir, fg_error *err
         char path[4200];
         fg_state *state = NULL;
         fg_status st = state_path(path, sizeof path, dir, i, err);
-        if (st == FG_OK) st = fg_api->state_open(path, &state, err);
+        if (st != FG_OK) return st;
+        if (access(path, F_OK) != 0) {
+            /* a callback added (or moved) since the checkpoint was written starts afresh */
+            fg_api->log(FG_LOG_WARN, "simple: %s has no state for callbacks[%llu]; it starts fresh", dir,
+                        (unsigned long long)i);
+            continue;
+        }
+        st = fg_api->state_open(path, &state, err);
         if (st == FG_OK) st = named(vt->load_state(t->callbacks[i], state, err), i, "load_state", err);
         fg_api->state_free(state);
         if (st != FG_OK) return st;

@@ -27,6 +27,7 @@ typedef struct run_state {
     int64_t start_step; /* > 0 when resumed from a checkpoint */
     double lr;          /* of the last update */
     fg_train_control ctl; /* callbacks' requests, acted on after each step */
+    int warned_no_save;
 } run_state;
 
 /* Where training stands, for the callbacks. */
@@ -182,7 +183,7 @@ static fg_status log_step(run_state *s, int64_t step, double grad_norm, double l
     fg_status st = fg_api->run_log(s->run, step, 7, keys, values, err);
     if (st == FG_OK) st = emit(s, step, CALLBACK_LOG, 7, keys, values, NULL, err);
     if (st != FG_OK) return st;
-    progress_update(&s->prog, step, t->a.max_steps, loss, lr, tok_s, eta);
+    if (t->a.progress) progress_update(&s->prog, step, t->a.max_steps, loss, lr, tok_s, eta);
     s->loss_sum = 0.0;
     s->window_time = 0.0;
     s->window_opt_time = 0.0;
@@ -197,9 +198,11 @@ static fg_status evaluate(run_state *s, int64_t step, fg_error *err) {
     const char *const keys[] = {"eval_loss"};
     if ((st = fg_api->run_log(s->run, step, 1, keys, &v, err)) != FG_OK) return st;
     if ((st = emit(s, step, CALLBACK_EVALUATE, 1, keys, &v, NULL, err)) != FG_OK) return st;
-    progress_break(&s->prog);
-    fprintf(stderr, "step %lld: validation loss %.4f\n", (long long)step, v);
-    fflush(stderr);
+    if (s->t->a.progress) {
+        progress_break(&s->prog);
+        fprintf(stderr, "step %lld: validation loss %.4f\n", (long long)step, v);
+        fflush(stderr);
+    }
     return FG_OK;
 }
 
@@ -275,6 +278,18 @@ static fg_status resume(run_state *s, fg_error *err) {
     return FG_OK;
 }
 
+/* A callback asked for a checkpoint: possible only when the optimizer can save its
+ * state; otherwise say so once and carry on. */
+static int save_requested_ok(run_state *s) {
+    if (checkpoint_supported(s->opt_vt)) return 1;
+    if (!s->warned_no_save)
+        fg_api->log(FG_LOG_WARN, "simple: a callback asked for a checkpoint, but the optimizer '%s' cannot "
+                                 "save its state; no checkpoint is written",
+                    fg_api->partial_name(s->t->optimizer));
+    s->warned_no_save = 1;
+    return 0;
+}
+
 static fg_status run_loop(run_state *s, fg_error *err) {
     simple_trainer *t = s->t;
     const trainer_args *a = &t->a;
@@ -314,7 +329,7 @@ static fg_status run_loop(run_state *s, fg_error *err) {
             last_eval = step;
         }
         const int scheduled = a->save_steps > 0 && (step % a->save_steps == 0 || step == a->max_steps);
-        const int requested = (s->ctl.should_save || s->ctl.should_stop) && checkpoint_supported(s->opt_vt);
+        const int requested = (s->ctl.should_save || s->ctl.should_stop) && save_requested_ok(s);
         const int stop = s->ctl.should_stop;
         if ((scheduled || requested) && (st = save_checkpoint(s, step, err)) != FG_OK) return st;
         if (stop) {
@@ -323,7 +338,14 @@ static fg_status run_loop(run_state *s, fg_error *err) {
             break;
         }
     }
-    if (do_eval && last_eval != step && (st = evaluate(s, step, err)) != FG_OK) return st;
+    if (do_eval && last_eval != step) {
+        /* the last evaluation's requests count too: a best-so-far final model is saved */
+        memset(&s->ctl, 0, sizeof s->ctl);
+        if ((st = evaluate(s, step, err)) != FG_OK) return st;
+        if ((s->ctl.should_save || s->ctl.should_stop) && save_requested_ok(s) &&
+            (st = save_checkpoint(s, step, err)) != FG_OK)
+            return st;
+    }
     progress_break(&s->prog);
     if (a->save_model && (st = save_model(s, err)) != FG_OK) return st;
     if ((st = emit(s, step, CALLBACK_TRAIN_END, 0, NULL, NULL, NULL, err)) != FG_OK) return st;

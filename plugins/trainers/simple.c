@@ -97,6 +97,7 @@ static fg_status read_args(trainer_args *a, const fg_params *params, fg_error *e
         (st = fg_api->param_str(m, "sample_prompt", &prompt, err)) != FG_OK ||
         (st = fg_api->param_float(m, "temperature", &a->temperature, err)) != FG_OK ||
         (st = fg_api->param_bool(m, "save_model", &a->save_model, err)) != FG_OK ||
+        (st = fg_api->param_bool(m, "progress", &a->progress, err)) != FG_OK ||
         (st = fg_api->param_int(m, "save_steps", &a->save_steps, err)) != FG_OK)
         return st;
     if (a->batch_size < 1 || a->max_steps < 1 || a->seq_len < 0 || a->eval_steps < 0 ||
@@ -175,6 +176,9 @@ static const fg_param_spec args_fields[] = {
     FG_SPEC_STR("sample_prompt", "\"\"", NULL,
                 "text the sample continues; empty = start from a newline"),
     FG_SPEC_FLOAT("temperature", "0.8", 0, 100, "sampling temperature; 0 = greedy"),
+    FG_SPEC_BOOL("progress", "true",
+                 "print the progress line and validation losses on stderr (false: leave it to a "
+                 "callback such as progress)"),
     FG_SPEC_BOOL("save_model", "true",
                  "write <run_dir>/model.safetensors at the end (and when interrupted)"),
     FG_SPEC_INT("save_steps", "0", 0, 1e15,

@@ -12,6 +12,7 @@ typedef struct trainer_args {
     uint64_t seed;
     char *sample_prompt; /* owned copy */
     int32_t save_model;
+    int32_t progress; /* the built-in progress and validation lines on stderr */
     int64_t save_steps; /* checkpoint every this many steps; 0 = only when interrupted */
 } trainer_args;
 

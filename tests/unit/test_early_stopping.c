@@ -212,7 +212,8 @@ static void expect_config_error(const char *params, const char *fragment) {
     env_cb e;
     int rc = build(&e, params, 1);
     CHECK_MSG(rc != 0, "{%s} was accepted", params);
-    if (rc != 0) CHECK_MSG(strstr(e.env.err.msg, fragment) != NULL, "{%s}: '%s' not in: %s", params, fragment, e.env.err.msg);
+    if (rc != 0)
+        CHECK_MSG(strstr(e.env.err.msg, fragment) != NULL, "{%s}: '%s' not in: %s", params, fragment, e.env.err.msg);
     fg_test_env_free(&e.env);
 }
 
