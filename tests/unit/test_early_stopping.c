@@ -63,7 +63,7 @@ typedef struct env_cb {
 
 /* Builds n identical early_stopping objects c0..c<n-1> from one config. */
 static int build(env_cb *e, const char *params, int n) {
-    char yaml[8192];
+    char yaml[8192] = "";
     size_t len = 0;
     for (int i = 0; i < n; i++)
         len += (size_t)snprintf(yaml + len, sizeof yaml - len, "c%d: !singleton:early_stopping {%s}\n", i, params);

@@ -159,7 +159,7 @@ typedef struct env_cb {
 } env_cb;
 
 static int build(env_cb *e, const char *params, int n) {
-    char yaml[8192];
+    char yaml[8192] = "";
     size_t len = 0;
     for (int i = 0; i < n; i++)
         len += (size_t)snprintf(yaml + len, sizeof yaml - len, "c%d: !singleton:model_checkpoint {%s}\n", i, params);
