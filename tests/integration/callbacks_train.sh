@@ -4,21 +4,9 @@
 # most save_top_k checkpoints, the best by eval_loss, listed in best_checkpoints.json;
 # lr_monitor records the learning rate; a bad callback parameter is an error naming it.
 set -u
-BUILD=${FG_BUILD_DIR:-build}
-FGRUN="$(cd "$BUILD" && pwd)/bin/fgrun"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-passed=0
-failed=0
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-check() { # NAME CONDITION-RESULT MESSAGE
-    if [ "$2" = 0 ]; then passed=$((passed + 1)); echo "ok   $1"; else failed=$((failed + 1)); echo "FAIL $1: $3"; fi
-}
-contains() { [[ "$1" == *"$2"* ]]; }
-
-for i in $(seq 1 300); do
-    echo "line $i: the quick brown fox jumps over the lazy dog $((i * 7919 % 1000))"
-done > "$TMP/corpus.txt"
+write_corpus "$TMP/corpus.txt"
 
 # config NAME CALLBACKS ARGS: a tiny model (d_model 32, one layer, 32 tokens) on the corpus
 config() {
@@ -119,5 +107,4 @@ config bad "!singleton:model_checkpoint { save_top_k: -5 }" "max_steps: 4"
 train bad
 [ "$rc" = 1 ] && contains "$out" "save_top_k"; check "model_checkpoint: save_top_k -5 is refused" $? "exit $rc: $out"
 
-echo "callbacks_train: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish callbacks_train

@@ -4,21 +4,11 @@
 # progress bar replaces the trainer's own line (args.progress: false) and shows the
 # percentage, step, loss and the evaluation; a bad path is an error naming it.
 set -u
-BUILD=${FG_BUILD_DIR:-build}
-FGRUN="$(cd "$BUILD" && pwd)/bin/fgrun"
-SRC=$(cd "${FG_SOURCE_DIR:-.}" && pwd)
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-passed=0
-failed=0
-check() { # NAME CONDITION-RESULT MESSAGE
-    if [ "$2" = 0 ]; then passed=$((passed + 1)); echo "ok   $1"; else failed=$((failed + 1)); echo "FAIL $1: $3"; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 mkdir -p "$TMP/tiny/data"
 cp "$SRC/examples/tiny_gpt/config.yaml" "$TMP/tiny/config.yaml"
-for i in $(seq 1 300); do echo "line $i: the quick brown fox jumps over the lazy dog $((i * 7919 % 1000))"; done \
-    > "$TMP/tiny/data/fortunes.txt"
+write_corpus "$TMP/tiny/data/fortunes.txt"
 small=(--set model.d_model=32 --set model.num_layers=1 --set model.max_seq_len=32 --set main.args.batch_size=2
        --set main.args.eval_batches=2 --set main.args.eval_steps=3 --set main.args.logging_steps=2
        --set main.args.sample_tokens=0 --set main.args.max_steps=6 --threads 1)
@@ -55,5 +45,4 @@ rc=$?
 [ $rc = 1 ] && grep -q "json_logger: cannot open '/nonexistent/dir/m.jsonl'" <<<"$out"
 check "json_logger: an unwritable path is an error naming it" $? "rc $rc: $(tail -3 <<<"$out")"
 
-echo "logger_callbacks: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish logger_callbacks

@@ -4,24 +4,13 @@
 # configs, pp errors (exit 1, FILE:LINE:COL), and a template sweep trained for a few
 # steps per run, ending with its table.
 set -u
-BUILD=${FG_BUILD_DIR:-build}
-FGRUN="$(cd "$BUILD" && pwd)/bin/fgrun"
-SRC=${FG_SOURCE_DIR:-.}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-passed=0
-failed=0
-
-check() { # NAME CONDITION-RESULT MESSAGE
-    if [ "$2" = 0 ]; then passed=$((passed + 1)); echo "ok   $1"; else failed=$((failed + 1)); echo "FAIL $1: $3"; fi
-}
-contains() { [[ "$1" == *"$2"* ]]; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 cp -r "$SRC/examples/tiny_experiments" "$TMP/proj"
 rm -rf "$TMP/proj/runs" "$TMP/proj/data"
 mkdir -p "$TMP/proj/data"
 # A small corpus: enough bytes for a few steps of batch 16 x 128 plus validation.
-for i in $(seq 1 400); do echo "line $i: the quick brown fox jumps over the lazy dog $((i * 7919 % 1000))"; done > "$TMP/proj/data/fortunes.txt"
+write_corpus "$TMP/proj/data/fortunes.txt" 400
 P="$TMP/proj"
 
 # ---- ls with a broken config
@@ -92,5 +81,4 @@ d=$(ls -d "$TMP"/runs/lr_0.004* | head -1)
 [ -f "$d/templates/configs/lr_sweep.yaml" ] && [ -f "$d/templates/base/training.yaml" ] && grep -q "lr: 0.004" "$d/config.yaml"
 check "sweep: each run keeps its rendered config and template sources" $? "$(ls -R "$d" | head -20)"
 
-echo "project_cli: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish project_cli

@@ -7,25 +7,14 @@
 # on PATH (a stand-in here, with the event file it reads checked), draws PNG plots with
 # gnuplot when it is not (skipped without gnuplot), and says so when neither exists.
 set -u
-BUILD=${FG_BUILD_DIR:-build}
-FGRUN="$(cd "$BUILD" && pwd)/bin/fgrun"
-SRC=$(cd "${FG_SOURCE_DIR:-.}" && pwd)
-TMP=$(cd "$(mktemp -d)" && pwd -P) # physical: fgrun tb prints real paths
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 LIVE_PID=
 trap '[ -n "$LIVE_PID" ] && kill -9 "$LIVE_PID" 2>/dev/null; rm -rf "$TMP"' EXIT
-passed=0
-failed=0
-
-check() { # NAME CONDITION-RESULT MESSAGE
-    if [ "$2" = 0 ]; then passed=$((passed + 1)); echo "ok   $1"; else failed=$((failed + 1)); echo "FAIL $1: $3"; fi
-}
-contains() { [[ "$1" == *"$2"* ]]; }
 
 # ---- a tiny run: 3 steps, a small model, a generated corpus
 mkdir -p "$TMP/tiny/data"
 cp "$SRC/examples/tiny_gpt/config.yaml" "$TMP/tiny/config.yaml"
-for i in $(seq 1 300); do echo "line $i: the quick brown fox jumps over the lazy dog $((i * 7919 % 1000))"; done \
-    > "$TMP/tiny/data/fortunes.txt"
+write_corpus "$TMP/tiny/data/fortunes.txt"
 small=(--set model.d_model=32 --set model.num_layers=1 --set model.max_seq_len=32 --set main.args.batch_size=2
        --set main.args.eval_batches=2 --set main.args.eval_steps=2 --set main.args.logging_steps=1
        --set main.args.sample_tokens=0 --threads 1)
@@ -205,5 +194,4 @@ fi
 out=$(PATH="$TMP/nowhere" "$FGRUN" tb "$RUN" 2>&1); rc=$?
 [ $rc = 1 ] && contains "$out" "neither TensorBoard nor gnuplot"; check "tb: neither tool: a message, exit 1" $? "rc $rc: $out"
 
-echo "runs_cli: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish runs_cli
