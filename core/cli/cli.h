@@ -8,6 +8,9 @@
 
 int fg_cmd_train(const fg_cli_globals *g, int argc, char **argv);
 int fg_cmd_plugins(int argc, char **argv);
+/* fgrun plugin check|new; `new` is fg_cmd_plugin_new (argv after "new"). */
+int fg_cmd_plugin(const fg_cli_globals *g, int argc, char **argv);
+int fg_cmd_plugin_new(int argc, char **argv);
 int fg_cmd_pp(const fg_cli_globals *g, int argc, char **argv);
 int fg_cmd_graph(const fg_cli_globals *g, int argc, char **argv);
 int fg_cmd_targets(const fg_cli_globals *g, int argc, char **argv);

@@ -36,6 +36,10 @@ void fg_cli_usage(FILE *out) {
             "  tb [RUN_DIR...]  a run's curves: TensorBoard if installed, else PNG plots (gnuplot)\n"
             "                   (--all, --dry-run, --out DIR)\n"
             "  plugins          list plugins, factories and their parameters (--json)\n"
+            "  plugin check FILE.so   load one plugin file on its own: descriptor, ABI, factories,\n"
+            "                   conflicts with the search path, self-tests (--json)\n"
+            "  plugin new NAME  create a plugin project from the SDK template\n"
+            "                   (--kind optimizer|feedforward, --dir DIR)\n"
             "  version          print the version and plugin ABI\n");
 }
 
