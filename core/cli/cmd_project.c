@@ -62,11 +62,13 @@ static const char *meta_field(const fg_node *root, const char *key) {
  * description are copied into out buffers. */
 static fg_status describe_config(const fg_project *p, const char *config, char *name, size_t name_cap,
                                  char *desc, size_t desc_cap, size_t *runs, fg_error *err) {
-    fg_cli_globals g = {.project_dir = p->dir, .config = config};
     fg_render_opts o = {0};
-    fg_rendered r;
-    fg_status st = fg_cli_render(&g, &o, &r, err);
-    if (st != FG_OK) return st;
+    fg_rendered r = {0};
+    fg_status st = fg_cli_render_config(p, config, &o, &r, err);
+    if (st != FG_OK) {
+        fg_rendered_free(&r);
+        return st;
+    }
     char **docs = NULL;
     size_t n = 0;
     st = fg_split_documents(r.text, r.len, &docs, &n, err);
@@ -219,9 +221,7 @@ static int print_template_line(const char *name, const char *path, int shadowed,
 static int list_templates(const fg_project *p, const char *const *extra, int n_extra, const char *style) {
     fg_template_env *env = NULL;
     fg_error err = {0};
-    fg_status st = fg_template_env_new(&env, &err);
-    for (int i = 0; st == FG_OK && i < n_extra; i++) st = fg_template_env_add_dir(env, extra[i], &err);
-    for (size_t i = 0; st == FG_OK && i < p->n_searchdir; i++) st = fg_template_env_add_dir(env, p->searchdir[i], &err);
+    fg_status st = fg_project_env(p, extra, (size_t)n_extra, &env, &err);
     if (st == FG_OK) st = fg_template_env_list(env, print_template_line, (void *)style, &err);
     fg_template_env_free(env);
     if (st != FG_OK) {

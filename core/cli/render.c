@@ -101,6 +101,18 @@ static fg_status render_file(const fg_render_opts *o, fg_rendered *out, fg_error
     return st;
 }
 
+fg_status fg_cli_render_config(const fg_project *p, const char *config, const fg_render_opts *o,
+                               fg_rendered *out, fg_error *err) {
+    fg_status st = fg_project_config_template(p, config, out->name, sizeof out->name, err);
+    if (st == FG_OK)
+        st = fg_project_env(p, o->include_dirs, (size_t)o->n_include_dirs, &out->env, err);
+    if (st == FG_OK) st = apply_options(out->env, o, err);
+    snprintf(out->base_dir, sizeof out->base_dir, "%s", p->dir);
+    snprintf(out->yaml_name, sizeof out->yaml_name, "%s (rendered)", out->name);
+    if (st == FG_OK) st = fg_template_render(out->env, out->name, &out->text, &out->len, err);
+    return st;
+}
+
 static fg_status render_project(const fg_cli_globals *g, const fg_render_opts *o, fg_rendered *out,
                                 fg_error *err) {
     char dir[PATH_MAX];
@@ -112,18 +124,8 @@ static fg_status render_project(const fg_cli_globals *g, const fg_render_opts *o
     }
     fg_project *p = NULL;
     st = fg_project_open(dir, &p, err);
-    if (st != FG_OK) return st;
-    st = fg_project_config_template(p, g->config, out->name, sizeof out->name, err);
-    if (st == FG_OK) st = fg_template_env_new(&out->env, err);
-    for (int i = 0; st == FG_OK && i < o->n_include_dirs; i++)
-        st = fg_template_env_add_dir(out->env, o->include_dirs[i], err);
-    for (size_t i = 0; st == FG_OK && i < p->n_searchdir; i++)
-        st = fg_template_env_add_dir(out->env, p->searchdir[i], err);
-    if (st == FG_OK) st = fg_template_env_add_standard_globals(out->env, p->dir, p->workspace_root, err);
-    if (st == FG_OK) st = apply_options(out->env, o, err);
-    snprintf(out->base_dir, sizeof out->base_dir, "%s", p->dir);
+    if (st == FG_OK) st = fg_cli_render_config(p, g->config, o, out, err);
     fg_project_free(p);
-    if (st == FG_OK) st = fg_template_render(out->env, out->name, &out->text, &out->len, err);
     return st;
 }
 

@@ -6,6 +6,7 @@
 #define FG_CLI_RENDER_H
 
 #include "config/config.h"
+#include "project/project.h"
 #include "template/template.h"
 
 #include <stdbool.h>
@@ -50,6 +51,12 @@ typedef struct fg_rendered {
 fg_status fg_cli_render(const fg_cli_globals *g, const fg_render_opts *o, fg_rendered *out,
                         fg_error *err);
 void fg_rendered_free(fg_rendered *r);
+
+/* The same for one config (NULL: the default) of a project already open, so listings
+ * render many configs without reading meta.yaml again. *out must start zeroed; on error
+ * the caller frees it with fg_rendered_free. */
+fg_status fg_cli_render_config(const fg_project *p, const char *config, const fg_render_opts *o,
+                               fg_rendered *out, fg_error *err);
 
 /* Splits YAML text into documents at `---` lines (column 0), so one template can expand
  * to several runs. Each document is returned as text padded with newlines in front, so

@@ -40,9 +40,11 @@ size_t fg_template_library_dirs(char dirs[][4096], size_t max);
 fg_status fg_project_configs(const fg_project *p, char ***names, size_t *n, fg_error *err);
 void fg_project_free_names(char **names, size_t n);
 
-/* A template environment for the project: its search path and the globals Forgather
- * projects see (project_dir, workspace_root, hostname, uname, versions). */
-fg_status fg_project_env(const fg_project *p, fg_template_env **out, fg_error *err);
+/* A template environment for the project: first_dirs (e.g. -I directories), then its
+ * search path, and the globals Forgather projects see (project_dir, workspace_root,
+ * hostname, uname, versions). */
+fg_status fg_project_env(const fg_project *p, const char *const *first_dirs, size_t n_first,
+                         fg_template_env **out, fg_error *err);
 /* Adds the globals (project_dir, workspace_root, hostname, uname, versions) to env;
  * project_dir/workspace_root may be NULL for a file rendered outside a project. */
 fg_status fg_template_env_add_standard_globals(fg_template_env *env, const char *project_dir,

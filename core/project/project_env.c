@@ -80,9 +80,11 @@ fg_status fg_template_env_add_standard_globals(fg_template_env *env, const char 
     return st;
 }
 
-fg_status fg_project_env(const fg_project *p, fg_template_env **out, fg_error *err) {
+fg_status fg_project_env(const fg_project *p, const char *const *first_dirs, size_t n_first,
+                         fg_template_env **out, fg_error *err) {
     fg_template_env *env = NULL;
     fg_status st = fg_template_env_new(&env, err);
+    for (size_t i = 0; st == FG_OK && i < n_first; i++) st = fg_template_env_add_dir(env, first_dirs[i], err);
     for (size_t i = 0; st == FG_OK && i < p->n_searchdir; i++)
         st = fg_template_env_add_dir(env, p->searchdir[i], err);
     if (st == FG_OK) st = fg_template_env_add_standard_globals(env, p->dir, p->workspace_root, err);

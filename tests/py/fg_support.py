@@ -105,3 +105,26 @@ def torch_history(make_optimizer, params, grads, factors, lr):
         opt.step()
         history.append([p.detach().numpy().copy() for p in ps])
     return history
+
+
+def tiny_lm_config(seed, d_model, max_seq_len):
+    """The start of a tiny training config: a one-layer byte-level causal LM (anchors tok,
+    model) and `main: !singleton:simple` with model, tokenizer and a train_dataset read from
+    corpus.txt. Tests append the rest of `main`. Returned as a str.format template (its
+    braces doubled), so the whole config can still be filled with .format()."""
+    return f"""seed: {seed}
+.define:
+  tok: &tok !singleton:byte_tokenizer {{{{}}}}
+model: &model !singleton:causal_lm
+  vocab_size: 256
+  d_model: {d_model}
+  num_layers: 1
+  max_seq_len: {max_seq_len}
+  block: !partial:pre_norm_block
+    attention: !partial:multihead {{{{ num_heads: 2 }}}}
+    feedforward: !partial:mlp {{{{ hidden_mult: 2 }}}}
+main: !singleton:simple
+  model: *model
+  tokenizer: *tok
+  train_dataset: !singleton:text_file {{{{ path: corpus.txt, tokenizer: *tok, split: train }}}}
+"""

@@ -19,7 +19,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fg_support import BUILD, Checks  # noqa: E402
+from fg_support import BUILD, Checks, tiny_lm_config  # noqa: E402
 
 FGRUN = os.path.join(BUILD, "bin", "fgrun")
 RTOL = 1e-12
@@ -28,21 +28,7 @@ STEPS = 40
 checks = Checks("test_lr_schedules")
 check = checks.check
 
-CONFIG = """seed: 1
-.define:
-  tok: &tok !singleton:byte_tokenizer {{}}
-model: &model !singleton:causal_lm
-  vocab_size: 256
-  d_model: 16
-  num_layers: 1
-  max_seq_len: 8
-  block: !partial:pre_norm_block
-    attention: !partial:multihead {{ num_heads: 2 }}
-    feedforward: !partial:mlp {{ hidden_mult: 2 }}
-main: !singleton:simple
-  model: *model
-  tokenizer: *tok
-  train_dataset: !singleton:text_file {{ path: corpus.txt, tokenizer: *tok, split: train }}
+CONFIG = tiny_lm_config(seed=1, d_model=16, max_seq_len=8) + """\
   optimizer: !partial:adamw {{ lr: {lr} }}
   lr_scheduler: {schedule}
   args: {{ batch_size: 2, max_steps: {steps}, eval_batches: 0, logging_steps: 1,

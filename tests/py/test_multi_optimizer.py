@@ -23,7 +23,7 @@ import tempfile
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fg_support import BUILD, Checks, run_probe  # noqa: E402
+from fg_support import BUILD, Checks, run_probe, tiny_lm_config  # noqa: E402
 
 FGRUN = os.path.join(BUILD, "bin", "fgrun")
 ATOL, RTOL = 1e-6, 1e-5
@@ -223,21 +223,7 @@ def check_unmatched(params, grads, factors):
         print(f"  unmatched: {err.strip()[:200]}")
 
 
-TRAIN = """seed: 1
-.define:
-  tok: &tok !singleton:byte_tokenizer {{}}
-model: &model !singleton:causal_lm
-  vocab_size: 256
-  d_model: 16
-  num_layers: 1
-  max_seq_len: 8
-  block: !partial:pre_norm_block
-    attention: !partial:multihead {{ num_heads: 2 }}
-    feedforward: !partial:mlp {{ hidden_mult: 2 }}
-main: !singleton:simple
-  model: *model
-  tokenizer: *tok
-  train_dataset: !singleton:text_file {{ path: corpus.txt, tokenizer: *tok, split: train }}
+TRAIN = tiny_lm_config(seed=1, d_model=16, max_seq_len=8) + """\
   optimizer: !partial:multi_optimizer
     groups:
       {group0}

@@ -19,7 +19,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fg_support import BUILD, VENV_PY, Checks  # noqa: E402
+from fg_support import BUILD, VENV_PY, Checks, tiny_lm_config  # noqa: E402
 
 
 def reexec_with_tensorboard():
@@ -168,21 +168,7 @@ def f32(x):
 
 # ---- runs ------------------------------------------------------------------------------
 
-CONFIG = """seed: 5
-.define:
-  tok: &tok !singleton:byte_tokenizer {{}}
-model: &model !singleton:causal_lm
-  vocab_size: 256
-  d_model: 32
-  num_layers: 1
-  max_seq_len: 32
-  block: !partial:pre_norm_block
-    attention: !partial:multihead {{ num_heads: 2 }}
-    feedforward: !partial:mlp {{ hidden_mult: 2 }}
-main: !singleton:simple
-  model: *model
-  tokenizer: *tok
-  train_dataset: !singleton:text_file {{ path: corpus.txt, tokenizer: *tok, split: train }}
+CONFIG = tiny_lm_config(seed=5, d_model=32, max_seq_len=32) + """\
   eval_dataset: !singleton:text_file {{ path: corpus.txt, tokenizer: *tok, split: validation }}
   optimizer: !partial:adamw {{ lr: 3.0e-3 }}
   args: {{ batch_size: 2, max_steps: 6, logging_steps: 2, eval_steps: 3, eval_batches: 2,

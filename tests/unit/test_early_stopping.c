@@ -58,23 +58,11 @@ static int reference_stop(const double *v, int n, const setting *s) {
 typedef struct env_cb {
     fg_test_env env;
     void *objs[MAX_REPORTS + 1];
-    int n;
 } env_cb;
 
 /* Builds n identical early_stopping objects c0..c<n-1> from one config. */
 static int build(env_cb *e, const char *params, int n) {
-    char yaml[8192] = "";
-    size_t len = 0;
-    for (int i = 0; i < n; i++)
-        len += (size_t)snprintf(yaml + len, sizeof yaml - len, "c%d: !singleton:early_stopping {%s}\n", i, params);
-    if (fg_test_env_load(&e->env, yaml) != 0) return -1;
-    for (int i = 0; i < n; i++) {
-        char key[16];
-        snprintf(key, sizeof key, "c%d", i);
-        if (fg_objects_build(e->env.objects, key, FG_KIND_CALLBACK, &e->objs[i], &e->env.err) != FG_OK) return -1;
-    }
-    e->n = n;
-    return 0;
+    return fg_test_build_copies(&e->env, "early_stopping", params, FG_KIND_CALLBACK, e->objs, n);
 }
 
 static const fg_callback_vtbl *vt_of(void *obj) { return *(const fg_callback_vtbl *const *)obj; }

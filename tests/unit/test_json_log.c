@@ -14,29 +14,9 @@
 
 #include "fg_test.h"
 
-static char *slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    size_t got = b ? fread(b, 1, (size_t)n, f) : 0;
-    if (b) b[got] = '\0';
-    fclose(f);
-    return b;
-}
-
-static void spit(const char *path, const char *text) {
-    FILE *f = fopen(path, "wb");
-    if (f == NULL) return;
-    fputs(text, f);
-    fclose(f);
-}
-
 /* Parses the file strictly; returns the array or NULL. */
 static cJSON *parse_log(const char *path) {
-    char *text = slurp(path);
+    char *text = fg_test_read_file(path, NULL);
     if (text == NULL) return NULL;
     cJSON *root = cJSON_ParseWithOpts(text, NULL, 1);
     free(text);
@@ -75,7 +55,7 @@ static void test_appends(const char *path) {
         CHECK(num(last, "grad_norm") == 0.1);
         cJSON_Delete(a);
     }
-    char *text = slurp(path);
+    char *text = fg_test_read_file(path, NULL);
     CHECK(text != NULL && strncmp(text, "[\n{\"step\": 10, \"loss\": 10, \"lr\": 0.001, ", 40) == 0);
     CHECK(text != NULL && strstr(text, "\"grad_norm\": 0.1},\n{\"step\": 20") != NULL);
     CHECK(text != NULL && strlen(text) > 2 && strcmp(text + strlen(text) - 3, "}\n]") == 0);
@@ -132,7 +112,7 @@ static void test_existing_files(const char *path) {
     const char *ok_inputs[3] = {"[]", "[ {\"step\": 1} ]\n\n", "[\n]"};
     const int ok_counts[3] = {1, 2, 1};
     for (int i = 0; i < 3; i++) {
-        spit(path, ok_inputs[i]);
+        fg_test_write_file(path, ok_inputs[i]);
         log = NULL;
         CHECK_MSG(fg_json_log_open(path, &log, &err) == FG_OK, "%s", err.msg);
         CHECK(fg_json_log_append(log, 5, 1, k, &v, &err) == FG_OK);
@@ -145,11 +125,11 @@ static void test_existing_files(const char *path) {
 
     const char *bad[5] = {"{}", "[1, 2", "[1] x", "garbage", "[\n{\"step\": 1},\n"};
     for (int i = 0; i < 5; i++) {
-        spit(path, bad[i]);
+        fg_test_write_file(path, bad[i]);
         log = (fg_json_log *)&err;
         CHECK_MSG(fg_json_log_open(path, &log, &err) == FG_E_PARSE, "input %d", i);
         CHECK(log == NULL && strstr(err.msg, path) != NULL);
-        char *text = slurp(path);
+        char *text = fg_test_read_file(path, NULL);
         CHECK(text != NULL && strcmp(text, bad[i]) == 0); /* untouched */
         free(text);
     }

@@ -76,26 +76,6 @@ static void reference(const double *v, int n, const setting *s, expectation *x) 
 
 /* ---- files ------------------------------------------------------------------------- */
 
-static void spit(const char *path, const char *text) {
-    FILE *f = fopen(path, "wb");
-    if (f == NULL) return;
-    fputs(text, f);
-    fclose(f);
-}
-
-static char *slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    size_t got = b ? fread(b, 1, (size_t)n, f) : 0;
-    if (b) b[got] = '\0';
-    fclose(f);
-    return b;
-}
-
 /* What the trainer's commit leaves: the directory (with a nested one and a link out)
  * and `latest` naming it. */
 static void make_checkpoint(const char *run_dir, int64_t step, int move_latest) {
@@ -103,18 +83,18 @@ static void make_checkpoint(const char *run_dir, int64_t step, int move_latest) 
     snprintf(dir, sizeof dir, "%s/checkpoint-%lld", run_dir, (long long)step);
     mkdir(dir, 0777);
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
-    spit(path, "weights");
+    fg_test_write_file(path, "weights");
     snprintf(path, sizeof path, "%s/nested", dir);
     mkdir(path, 0777);
     snprintf(path, sizeof path, "%s/nested/deeper.txt", dir);
-    spit(path, "x");
+    fg_test_write_file(path, "x");
     snprintf(path, sizeof path, "%s/link_out", dir);
     CHECK(symlink(victim, path) == 0);
     if (!move_latest) return;
     snprintf(path, sizeof path, "%s/latest", run_dir);
     char line[64];
     snprintf(line, sizeof line, "checkpoint-%lld\n", (long long)step);
-    spit(path, line);
+    fg_test_write_file(path, line);
 }
 
 /* 1 when <run_dir>/checkpoint-<step> is there. */
@@ -159,17 +139,7 @@ typedef struct env_cb {
 } env_cb;
 
 static int build(env_cb *e, const char *params, int n) {
-    char yaml[8192] = "";
-    size_t len = 0;
-    for (int i = 0; i < n; i++)
-        len += (size_t)snprintf(yaml + len, sizeof yaml - len, "c%d: !singleton:model_checkpoint {%s}\n", i, params);
-    if (fg_test_env_load(&e->env, yaml) != 0) return -1;
-    for (int i = 0; i < n; i++) {
-        char key[16];
-        snprintf(key, sizeof key, "c%d", i);
-        if (fg_objects_build(e->env.objects, key, FG_KIND_CALLBACK, &e->objs[i], &e->env.err) != FG_OK) return -1;
-    }
-    return 0;
+    return fg_test_build_copies(&e->env, "model_checkpoint", params, FG_KIND_CALLBACK, e->objs, n);
 }
 
 static const fg_callback_vtbl *vt_of(void *obj) { return *(const fg_callback_vtbl *const *)obj; }
@@ -241,7 +211,7 @@ static void check_best_file(const char *what, const fg_run *run, const double *v
                             const expectation *x, int64_t inherited_to, const char *inherited_dir) {
     char path[4400];
     snprintf(path, sizeof path, "%s/best_checkpoints.json", run->dir);
-    char *text = slurp(path);
+    char *text = fg_test_read_file(path, NULL);
     if (s->top_k == 0) {
         CHECK_MSG(text == NULL, "%s: save_top_k 0 wrote %s", what, path);
         free(text);
@@ -549,7 +519,7 @@ int main(void) {
     mkdir(victim, 0777);
     char keep[4400];
     snprintf(keep, sizeof keep, "%s/keep.txt", victim);
-    spit(keep, "must survive");
+    fg_test_write_file(keep, "must survive");
     test_sequences();
     test_latest_is_kept();
     test_not_a_directory();

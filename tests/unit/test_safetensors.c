@@ -50,18 +50,6 @@ static fg_status write_sample(const char *path, fg_error *err) {
     return fg_safetensors_write(path, sample, N_SAMPLE, meta_k, meta_v, 2, err);
 }
 
-static unsigned char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc(n > 0 ? (size_t)n : 1);
-    *len = b ? fread(b, 1, (size_t)n, f) : 0;
-    fclose(f);
-    return b;
-}
-
 static void check_sample(const fg_st_file *f) {
     CHECK(fg_st_count(f) == N_SAMPLE);
     for (size_t i = 0; i < N_SAMPLE && i < fg_st_count(f); i++) {
@@ -98,7 +86,7 @@ static void test_round_trip(void) {
     fg_error err = {0};
     CHECK_MSG(write_sample(path, &err) == FG_OK, "%s", err.msg);
     size_t len = 0;
-    unsigned char *b = slurp(path, &len);
+    unsigned char *b = (unsigned char *)fg_test_read_file(path, &len);
     CHECK(b != NULL && len > 8);
     if (b != NULL && len > 8) {
         uint64_t n = 0;
@@ -340,7 +328,7 @@ static void test_file_errors(void) {
     path_in_tmp(path, sizeof path, "trunc.safetensors");
     CHECK(write_sample(path, &err) == FG_OK);
     size_t len = 0;
-    unsigned char *b = slurp(path, &len);
+    unsigned char *b = (unsigned char *)fg_test_read_file(path, &len);
     FILE *w = fopen(path, "wb");
     if (w != NULL && b != NULL) {
         fwrite(b, 1, len - 3, w);

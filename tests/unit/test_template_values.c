@@ -13,23 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf) buf[n] = '\0';
-    *len = (size_t)n;
-    return buf;
-}
-
 /* One record: "K LEN\nBODY\n" (or "F HEX\n"). */
 typedef struct record {
     char kind;
@@ -63,7 +46,7 @@ static const char *after_location(const char *msg) {
 
 static void run_cases(void) {
     size_t len;
-    char *text = read_file("template/value_cases.txt", &len);
+    char *text = fg_test_read_file("template/value_cases.txt", &len);
     CHECK_MSG(text != NULL, "cannot read template/value_cases.txt (run from tests/)");
     if (text == NULL) return;
     fg_template_env *env;
