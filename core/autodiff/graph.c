@@ -164,3 +164,13 @@ fg_status fg_graph_backward(fg_graph *g, fg_tensor *root, fg_tensor *root_grad, 
     }
     return FG_OK;
 }
+
+/* Placeholder until the KV cache lands. */
+fg_status fg_graph_kv_cache(fg_graph *g, int64_t capacity, fg_error *err) {
+    (void)g;
+    (void)capacity;
+    fg_error_set(err, FG_E_UNSUPPORTED, "graph: KV cache not implemented yet");
+    return FG_E_UNSUPPORTED;
+}
+
+int64_t fg_graph_position(const fg_graph *g) { (void)g; return 0; }

@@ -43,6 +43,9 @@ fg_status fg_graph_create(fg_graph **out, fg_error *err);
 void fg_graph_destroy(fg_graph *g);
 void fg_graph_reset(fg_graph *g);
 fg_status fg_graph_get_status(const fg_graph *g, fg_error *err);
+/* Inference key/value cache (see graph_kv_cache in fg_host_api.h). */
+fg_status fg_graph_kv_cache(fg_graph *g, int64_t capacity, fg_error *err);
+int64_t fg_graph_position(const fg_graph *g);
 fg_status fg_graph_backward(fg_graph *g, fg_tensor *root, fg_tensor *root_grad, int32_t mode,
                             fg_error *err);
 

@@ -54,3 +54,11 @@ fg_tensor *fg_op_softmax(fg_graph *g, fg_tensor *x) {
     fg_graph_record(g, softmax_backward, out, &x, 1);
     return out;
 }
+
+/* Placeholder until the general attention kernels land: packed qkv with H == Hkv only. */
+fg_tensor *fg_op_attention(fg_graph *g, fg_tensor *qkv, const fg_attention_desc *desc) {
+    if (desc == NULL || (desc->num_kv_heads != 0 && desc->num_kv_heads != desc->num_heads) ||
+        (desc->flags & ~FG_ATTN_CAUSAL) != 0 || desc->dropout != 0.0 || desc->scale != 0.0)
+        return fg_graph_fail(g, FG_E_UNSUPPORTED, "attention: not implemented yet");
+    return fg_op_attention_qkv(g, qkv, desc->num_heads, desc->flags);
+}

@@ -147,7 +147,6 @@ static const fg_host_api host_api = {
     .param_map = fg_api_param_map,
     .param_partial = fg_api_param_partial,
     .param_object = fg_objects_param_object,
-    .param_object_list = fg_objects_param_object_list,
     .param_present = fg_api_param_present,
     .partial_create = api_partial_create,
     .partial_kind = api_partial_kind,
@@ -207,6 +206,11 @@ static const fg_host_api host_api = {
     .checkpoint_begin = api_checkpoint_begin,
     .checkpoint_commit = api_checkpoint_commit,
     .run_resume_dir = api_run_resume_dir,
+    .param_object_list = fg_objects_param_object_list,
+    .op_attention = fg_op_attention,
+    .op_rope = fg_op_rope,
+    .graph_kv_cache = fg_graph_kv_cache,
+    .graph_position = fg_graph_position,
 };
 
 static const fg_host_info host_info = {

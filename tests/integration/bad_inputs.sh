@@ -76,7 +76,7 @@ expect bad_choice "$(trainer '!partial:adamw {}' | sed 's/feedforward: !partial:
 EXTRA="--plugin-path $BAD_PLUGINS" expect newer_abi $'x: !partial:newer_abi.anything {}\nmain: !singleton:simple {}\n' \
     "newer_abi.yaml:1:4" "built for ABI 2.0, this host has ABI 1."
 EXTRA="--plugin-path $BAD_PLUGINS" expect newer_minor $'x: !partial:newer_minor.anything {}\n' \
-    "newer_minor.yaml:1:4" "is built for ABI 1.3, this host has ABI 1.2"
+    "newer_minor.yaml:1:4" "is built for ABI 1.4, this host has ABI 1.3"
 EXTRA="--plugin-path $BAD_PLUGINS" expect not_a_plugin $'x: !partial:not_a_plugin.anything {}\n' \
     "not_a_plugin.yaml:1:4" "libfg_not_a_plugin.so: not a Forgather plugin"
 EXTRA="--plugin-path $BAD_PLUGINS" expect ambiguous_factory "$(trainer '!partial:adamw {}')" \

@@ -16,7 +16,7 @@ check "check a built-in plugin: exit 0, factory and parameters" $? "exit $rc: $o
 out=$("$FGRUN" plugin check "$ADAMW" --json 2>&1); rc=$?
 [ $rc = 0 ] && contains "$out" '"ok":	true' && contains "$out" '"name":	"weight_decay"' && contains "$out" '"self_test":	"none"'
 check "check --json" $? "exit $rc: $out"
-for p in newer_abi:"ABI 2.0, this host has ABI 1." newer_minor:"ABI 1.3, this host has ABI 1.2" \
+for p in newer_abi:"ABI 2.0, this host has ABI 1." newer_minor:"ABI 1.4, this host has ABI 1.3" \
          not_a_plugin:"not a Forgather plugin" duplicate_factory:"factory 'adamw' is also provided by plugin 'adamw'"; do
     name=${p%%:*} want=${p#*:}
     out=$("$FGRUN" plugin check "$BAD/libfg_$name.so" 2>&1); rc=$?

@@ -106,7 +106,18 @@ _Static_assert(offsetof(fg_plugin_desc, description) == 24, "fg_plugin_desc.desc
 _Static_assert(offsetof(fg_plugin_desc, license) == 32, "fg_plugin_desc.license");
 _Static_assert(offsetof(fg_plugin_desc, n_factories) == 40, "fg_plugin_desc.n_factories");
 _Static_assert(offsetof(fg_plugin_desc, factories) == 48, "fg_plugin_desc.factories");
-_Static_assert(sizeof(fg_host_api) == 600, "fg_host_api size");
+_Static_assert(sizeof(fg_host_api) == 632, "fg_host_api size");
+_Static_assert(offsetof(fg_host_api, op_attention) == 600, "fg_host_api.op_attention");
+_Static_assert(offsetof(fg_host_api, op_rope) == 608, "fg_host_api.op_rope");
+_Static_assert(offsetof(fg_host_api, graph_kv_cache) == 616, "fg_host_api.graph_kv_cache");
+_Static_assert(offsetof(fg_host_api, graph_position) == 624, "fg_host_api.graph_position");
+_Static_assert(sizeof(fg_attention_desc) == 40, "fg_attention_desc size");
+_Static_assert(offsetof(fg_attention_desc, num_heads) == 4, "fg_attention_desc.num_heads");
+_Static_assert(offsetof(fg_attention_desc, num_kv_heads) == 8, "fg_attention_desc.num_kv_heads");
+_Static_assert(offsetof(fg_attention_desc, flags) == 12, "fg_attention_desc.flags");
+_Static_assert(offsetof(fg_attention_desc, impl) == 16, "fg_attention_desc.impl");
+_Static_assert(offsetof(fg_attention_desc, dropout) == 24, "fg_attention_desc.dropout");
+_Static_assert(offsetof(fg_attention_desc, scale) == 32, "fg_attention_desc.scale");
 _Static_assert(offsetof(fg_host_api, param_object_list) == 592, "fg_host_api.param_object_list");
 _Static_assert(offsetof(fg_host_api, struct_size) == 0, "fg_host_api.struct_size");
 _Static_assert(offsetof(fg_host_api, error_set) == 8, "fg_host_api.error_set");
@@ -138,6 +149,6 @@ int main(void) {
     /* The handshake fields sit at the same offsets in both descriptors, forever. */
     CHECK(offsetof(fg_host_info, abi_major) == offsetof(fg_plugin_desc, abi_major));
     CHECK(offsetof(fg_host_info, abi_minor) == offsetof(fg_plugin_desc, abi_minor));
-    CHECK(FG_ABI_MAJOR == 1 && FG_ABI_MINOR == 2);
+    CHECK(FG_ABI_MAJOR == 1 && FG_ABI_MINOR == 3);
     return fg_test_finish("test_abi_layout");
 }

@@ -20,7 +20,7 @@
 FG_BEGIN_DECLS
 
 #define FG_ABI_MAJOR 1
-#define FG_ABI_MINOR 2
+#define FG_ABI_MINOR 3
 
 #define FG_EXPORT __attribute__((visibility("default")))
 #define FG_PRINTF(fmt_index, first_arg) __attribute__((format(printf, fmt_index, first_arg)))

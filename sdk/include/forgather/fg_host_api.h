@@ -33,6 +33,24 @@ FG_BEGIN_DECLS
 
 /* attention flags */
 #define FG_ATTN_CAUSAL 1u
+#define FG_ATTN_ALIBI 2u  /* ABI 1.3: linear biases (Press et al. 2022), slopes per head */
+
+/* fg_attention_desc.impl (ABI 1.3) */
+#define FG_ATTN_IMPL_AUTO 0  /* the host picks by sequence length and memory */
+#define FG_ATTN_IMPL_PLAIN 1 /* keeps the softmax probabilities [B, H, T, T] for backward */
+#define FG_ATTN_IMPL_LEAN 2  /* blocked online softmax: keeps O(B H T), recomputes in backward */
+
+/* What op_attention computes (ABI 1.3). */
+typedef struct fg_attention_desc {
+    uint32_t struct_size;
+    int32_t num_heads;    /* query heads H */
+    int32_t num_kv_heads; /* key/value heads; 0 means H; must divide H (1: multi-query) */
+    uint32_t flags;       /* FG_ATTN_CAUSAL, FG_ATTN_ALIBI */
+    int32_t impl;         /* FG_ATTN_IMPL_* */
+    int32_t reserved;
+    double dropout;       /* on the attention probabilities while training, in [0, 1) */
+    double scale;         /* of the scores; 0 means 1/sqrt(head_dim) */
+} fg_attention_desc;
 
 typedef struct fg_host_api {
     uint32_t struct_size;
@@ -178,6 +196,28 @@ typedef struct fg_host_api {
      * as the objects; an absent parameter gives n = 0. */
     fg_status (*param_object_list)(const fg_params *p, const char *key, void *const **objects,
                                    uint64_t *n, fg_error *err);
+
+    /* ---- ABI 1.3 ---- */
+    /* Attention on a packed projection qkv [B, T, (H + 2 Hkv) D]: H query heads, then Hkv
+     * key heads, then Hkv value heads, each D wide; query head h uses key/value head
+     * h / (H / Hkv). Returns [B, T, H D]. With a KV cache (graph_kv_cache) the keys and
+     * values of earlier forwards take part too. */
+    fg_tensor *(*op_attention)(fg_graph *g, fg_tensor *qkv, const fg_attention_desc *desc);
+    /* Rotary position embedding (RoFormer; the "rotate half" pairing of GPT-NeoX and
+     * LLaMA: dimension i of a head turns with i + D/2) on the first n_heads heads of
+     * width head_dim of x [B, T, W]; columns after them pass through. Position of row t
+     * is graph_position(g) + t; frequencies base^(-2i/D). */
+    fg_tensor *(*op_rope)(fg_graph *g, fg_tensor *x, int32_t n_heads, int32_t head_dim,
+                          double base);
+    /* Incremental decoding: gives an inference graph a key/value cache of `capacity`
+     * positions (0 drops it). Each op_attention of a forward then appends its new keys
+     * and values to a slot of its own (the n-th attention op of a forward uses slot n)
+     * and attends over everything cached; graph_reset keeps the cache and moves the
+     * position past the tokens of the forward. Refused on a training graph. */
+    fg_status (*graph_kv_cache)(fg_graph *g, int64_t capacity, fg_error *err);
+    /* Positions before the current forward's first token: the cached length with a KV
+     * cache, else 0. Absolute positional encodings add it to t. */
+    int64_t (*graph_position)(const fg_graph *g);
 } fg_host_api;
 
 typedef struct fg_host_info {
