@@ -21,6 +21,7 @@ fg_tensor *fg_op_cross_entropy(fg_graph *g, fg_tensor *logits, fg_tensor *target
 fg_tensor *fg_op_reshape(fg_graph *g, fg_tensor *x, int32_t ndim, const int64_t *shape);
 fg_tensor *fg_op_dropout(fg_graph *g, fg_tensor *x, double p);
 fg_tensor *fg_op_attention(fg_graph *g, fg_tensor *qkv, const fg_attention_desc *desc);
+fg_tensor *fg_op_swish(fg_graph *g, fg_tensor *x, fg_tensor *beta);
 fg_tensor *fg_op_rope(fg_graph *g, fg_tensor *x, int32_t n_heads, int32_t head_dim, double base);
 
 /* Shared by the op files: 0 (with the graph failed) when an input is NULL or not F32. */

@@ -211,6 +211,7 @@ static const fg_host_api host_api = {
     .op_rope = fg_op_rope,
     .graph_kv_cache = fg_graph_kv_cache,
     .graph_position = fg_graph_position,
+    .op_swish = fg_op_swish,
 };
 
 static const fg_host_info host_info = {

@@ -106,11 +106,12 @@ _Static_assert(offsetof(fg_plugin_desc, description) == 24, "fg_plugin_desc.desc
 _Static_assert(offsetof(fg_plugin_desc, license) == 32, "fg_plugin_desc.license");
 _Static_assert(offsetof(fg_plugin_desc, n_factories) == 40, "fg_plugin_desc.n_factories");
 _Static_assert(offsetof(fg_plugin_desc, factories) == 48, "fg_plugin_desc.factories");
-_Static_assert(sizeof(fg_host_api) == 632, "fg_host_api size");
+_Static_assert(sizeof(fg_host_api) == 640, "fg_host_api size");
 _Static_assert(offsetof(fg_host_api, op_attention) == 600, "fg_host_api.op_attention");
 _Static_assert(offsetof(fg_host_api, op_rope) == 608, "fg_host_api.op_rope");
 _Static_assert(offsetof(fg_host_api, graph_kv_cache) == 616, "fg_host_api.graph_kv_cache");
 _Static_assert(offsetof(fg_host_api, graph_position) == 624, "fg_host_api.graph_position");
+_Static_assert(offsetof(fg_host_api, op_swish) == 632, "fg_host_api.op_swish");
 _Static_assert(sizeof(fg_attention_desc) == 40, "fg_attention_desc size");
 _Static_assert(offsetof(fg_attention_desc, num_heads) == 4, "fg_attention_desc.num_heads");
 _Static_assert(offsetof(fg_attention_desc, num_kv_heads) == 8, "fg_attention_desc.num_kv_heads");

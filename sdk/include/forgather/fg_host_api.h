@@ -218,6 +218,9 @@ typedef struct fg_host_api {
     /* Positions before the current forward's first token: the cached length with a KV
      * cache, else 0. Absolute positional encodings add it to t. */
     int64_t (*graph_position)(const fg_graph *g);
+    /* Swish with a learned slope per channel (Ramachandran et al. 2017):
+     * y = x * sigmoid(beta * x), beta [W] broadcast over the rows of x [..., W]. */
+    fg_tensor *(*op_swish)(fg_graph *g, fg_tensor *x, fg_tensor *beta);
 } fg_host_api;
 
 typedef struct fg_host_info {
