@@ -10,6 +10,7 @@
  * On a shared, busy machine wall time mostly measures the other tenants; --cpu times
  * with the process CPU clock instead, which is meaningful with one thread
  * (OMP_NUM_THREADS=1): time spent descheduled is not counted. */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,19 +185,28 @@ static void bench_softmax(int64_t N, int64_t C) {
 static void bench_attention(int64_t B, int64_t T, int64_t C, int64_t H, int causal) {
     int64_t nqkv = B * T * 3 * C, nout = B * T * C;
     float *qkv = fbuf(nqkv, -1, 1), *out = fbuf(nout, 0, 0), *dout = fbuf(nout, -1, 1);
-    float *probs = fbuf(B * H * T * T, 0, 0), *dqkv = fbuf(nqkv, 0, 0);
+    float *probs = fbuf(B * H * T * T, 0, 0), *lse = fbuf(B * H * T, 0, 0), *dqkv = fbuf(nqkv, 0, 0);
+    const fgk_attn a = {.B = B, .T = T, .S = T, .H = H, .Hkv = H, .D = C / H, .q = qkv,
+                        .k = qkv + C, .v = qkv + 2 * C, .q_bs = T * 3 * C, .q_ts = 3 * C,
+                        .kv_bs = T * 3 * C, .kv_ts = 3 * C,
+                        .scale = (float)(1.0 / sqrt((double)(C / H))), .causal = causal};
     char shape[64];
     double t;
-    /* QK^T and PV; only the lower triangle when causal. Backward does 4 such products. */
+    /* QK^T and PV; only the lower triangle when causal. Backward does 4 such products
+     * (the lean path 5: it recomputes QK^T). */
     double pairs = causal ? (double)T * (T + 1) / 2 : (double)T * T;
     double flops = 2.0 * 2.0 * B * H * pairs * (C / H);
     snprintf(shape, sizeof shape, "B=%lld T=%lld C=%lld H=%lld%s", (long long)B, (long long)T,
              (long long)C, (long long)H, causal ? " causal" : "");
-    TIME_BEST(t, fgk_attention_fwd(out, probs, qkv, B, T, C, H, causal));
+    TIME_BEST(t, fgk_attention_fwd(&a, out, probs, NULL));
     report_gflops("attention_fwd", shape, t, flops);
-    TIME_BEST(t, fgk_attention_bwd(dqkv, dout, qkv, probs, B, T, C, H, causal));
+    TIME_BEST(t, fgk_attention_bwd(&a, dqkv, dqkv + C, dqkv + 2 * C, dout, out, probs, NULL));
     report_gflops("attention_bwd", shape, t, 2.0 * flops);
-    free(qkv), free(out), free(dout), free(probs), free(dqkv);
+    TIME_BEST(t, fgk_attention_fwd(&a, out, NULL, lse));
+    report_gflops("attention_fwd lean", shape, t, flops);
+    TIME_BEST(t, fgk_attention_bwd(&a, dqkv, dqkv + C, dqkv + 2 * C, dout, out, NULL, lse));
+    report_gflops("attention_bwd lean", shape, t, 2.0 * flops);
+    free(qkv), free(out), free(dout), free(probs), free(lse), free(dqkv);
 }
 
 static void bench_cross_entropy(int64_t N, int64_t V) {

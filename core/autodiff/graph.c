@@ -4,6 +4,7 @@
 #include "util/error.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,14 +17,27 @@ fg_status fg_graph_create(fg_graph **out, fg_error *err) {
     return FG_OK;
 }
 
+static void kv_cache_free(fg_kv_cache *kv) {
+    if (kv == NULL) return;
+    for (int64_t i = 0; i < kv->n_slots; i++) fg_free(kv->slots[i].k); /* v shares the block */
+    fg_free(kv->slots);
+    fg_free(kv);
+}
+
 void fg_graph_destroy(fg_graph *g) {
     if (g == NULL) return;
+    kv_cache_free(g->kv);
     fg_arena_free(&g->arena);
     fg_free(g->tape);
     fg_free(g);
 }
 
 void fg_graph_reset(fg_graph *g) {
+    if (g->kv != NULL) { /* commit the forward's positions, unless it failed */
+        if (g->status == FG_OK) g->kv->past += g->kv->step;
+        g->kv->step = 0;
+        g->kv->n_used = 0;
+    }
     fg_arena_reset(&g->arena);
     g->n_tape = 0;
     g->op_counter = 0;
@@ -165,12 +179,105 @@ fg_status fg_graph_backward(fg_graph *g, fg_tensor *root, fg_tensor *root_grad, 
     return FG_OK;
 }
 
-/* Placeholder until the KV cache lands. */
 fg_status fg_graph_kv_cache(fg_graph *g, int64_t capacity, fg_error *err) {
-    (void)g;
-    (void)capacity;
-    fg_error_set(err, FG_E_UNSUPPORTED, "graph: KV cache not implemented yet");
-    return FG_E_UNSUPPORTED;
+    if (capacity < 0)
+        return fg_error_set(err, FG_E_RANGE, "graph: KV cache capacity %lld is negative",
+                            (long long)capacity);
+    if (capacity > 0 && g->training)
+        return fg_error_set(err, FG_E_INVALID_ARG,
+                            "graph: a KV cache is for inference; the graph is training "
+                            "(graph_set_training(g, 0) first)");
+    kv_cache_free(g->kv);
+    g->kv = NULL;
+    if (capacity == 0) return FG_OK;
+    g->kv = fg_alloc_zeroed(sizeof *g->kv);
+    if (g->kv == NULL) return fg_error_set(err, FG_E_NOMEM, "graph: out of memory for a KV cache");
+    g->kv->capacity = capacity;
+    return FG_OK;
 }
 
-int64_t fg_graph_position(const fg_graph *g) { (void)g; return 0; }
+int64_t fg_graph_position(const fg_graph *g) {
+    return g->kv != NULL ? g->kv->past : 0;
+}
+
+/* The slot of the next attention op, grown and allocated on first use; NULL with the
+ * graph failed when memory runs out. */
+static fg_kv_slot *kv_next_slot(fg_graph *g, int64_t B, int64_t width) {
+    fg_kv_cache *kv = g->kv;
+    if (kv->n_used == kv->n_slots) {
+        fg_kv_slot *slots = fg_alloc_zeroed((size_t)(kv->n_slots + 1) * sizeof *slots);
+        if (slots == NULL) {
+            fg_graph_fail(g, FG_E_NOMEM, "attention: out of memory for a KV cache slot");
+            return NULL;
+        }
+        if (kv->n_slots) memcpy(slots, kv->slots, (size_t)kv->n_slots * sizeof *slots);
+        fg_free(kv->slots);
+        kv->slots = slots;
+        kv->n_slots++;
+    }
+    fg_kv_slot *s = &kv->slots[kv->n_used];
+    if (s->k == NULL) {
+        const size_t max_floats = SIZE_MAX / 2 / sizeof(float);
+        size_t floats = (size_t)B * (size_t)kv->capacity * (size_t)width;
+        int too_big = B > 0 && width > 0 &&
+                      (size_t)kv->capacity > max_floats / (size_t)B / (size_t)width;
+        s->k = too_big ? NULL : fg_alloc(2 * floats * sizeof(float));
+        if (s->k == NULL) {
+            fg_graph_fail(g, FG_E_NOMEM,
+                          "attention: out of memory for KV cache slot %lld (%lld positions of "
+                          "batch %lld, width %lld)", (long long)kv->n_used,
+                          (long long)kv->capacity, (long long)B, (long long)width);
+            return NULL;
+        }
+        s->v = s->k + floats; /* one block: freeing k frees both */
+        s->batch = B;
+        s->width = width;
+        s->len = 0;
+    }
+    return s;
+}
+
+const fg_kv_slot *fg_graph_kv_append(fg_graph *g, const float *k, const float *v, int64_t B,
+                                     int64_t T, int64_t width, int64_t bs, int64_t ts) {
+    fg_kv_cache *kv = g->kv;
+    const long long n = (long long)kv->n_used;
+    if (T > kv->capacity - kv->past) {
+        fg_graph_fail(g, FG_E_RANGE,
+                      "attention: the KV cache holds %lld positions (its capacity); %lld are "
+                      "cached and this forward adds %lld", (long long)kv->capacity,
+                      (long long)kv->past, (long long)T);
+        return NULL;
+    }
+    if (kv->n_used > 0 && T != kv->step) {
+        fg_graph_fail(g, FG_E_INVALID_ARG,
+                      "attention: KV cache slot %lld gets %lld positions, but this forward gave "
+                      "the slots before it %lld", n, (long long)T, (long long)kv->step);
+        return NULL;
+    }
+    fg_kv_slot *s = kv_next_slot(g, B, width);
+    if (s == NULL) return NULL;
+    if (s->batch != B || s->width != width) {
+        fg_graph_fail(g, FG_E_INVALID_ARG,
+                      "attention: KV cache slot %lld holds batch %lld of width %lld; this "
+                      "forward gives batch %lld of width %lld", n, (long long)s->batch,
+                      (long long)s->width, (long long)B, (long long)width);
+        return NULL;
+    }
+    if (s->len < kv->past) {
+        fg_graph_fail(g, FG_E_INVALID_ARG,
+                      "attention: KV cache slot %lld holds %lld positions, %lld expected (every "
+                      "forward must run the same attention ops)", n, (long long)s->len,
+                      (long long)kv->past);
+        return NULL;
+    }
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t t = 0; t < T; t++) {
+            size_t at = (size_t)((b * kv->capacity + kv->past + t) * width);
+            memcpy(s->k + at, k + b * bs + t * ts, (size_t)width * sizeof(float));
+            memcpy(s->v + at, v + b * bs + t * ts, (size_t)width * sizeof(float));
+        }
+    s->len = kv->past + T;
+    kv->step = T;
+    kv->n_used++;
+    return s;
+}

@@ -4,6 +4,8 @@
 
 #include "cli/render.h"
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 int fg_cmd_train(const fg_cli_globals *g, int argc, char **argv);
@@ -20,6 +22,8 @@ int fg_cmd_meta(const fg_cli_globals *g, int argc, char **argv);
 int fg_cmd_tlist(const fg_cli_globals *g, int argc, char **argv);
 int fg_cmd_runs(const fg_cli_globals *g, int argc, char **argv);
 int fg_cmd_tb(const fg_cli_globals *g, int argc, char **argv);
+int fg_cmd_compare(const fg_cli_globals *g, int argc, char **argv);
+int fg_cmd_generate(const fg_cli_globals *g, int argc, char **argv);
 
 struct fg_run_list;
 /* The runs under dir (or dir itself, a run directory) into list; a subdirectory that is not
@@ -27,6 +31,9 @@ struct fg_run_list;
 int fg_cli_add_runs(struct fg_run_list *list, const char *dir);
 /* The same for ./runs and the project's runs/ (fgrun train's defaults). */
 int fg_cli_add_default_runs(const fg_cli_globals *g, struct fg_run_list *list);
+
+/* The executable `name` in a PATH directory, as execv() would find it, into out. */
+bool fg_cli_find_on_path(const char *name, char *out, size_t cap);
 
 void fg_cli_usage(FILE *out);
 /* Prints "fgrun: error: <msg>" to stderr and returns 1. */

@@ -96,30 +96,9 @@ static int select_runs(const fg_cli_globals *g, const tb_options *o, fg_run_list
     return bad;
 }
 
-/* The executable `name` in a PATH directory, as execv() would find it. */
-static bool find_on_path(const char *name, char *out, size_t cap) {
-    const char *path = getenv("PATH");
-    if (path == NULL) return false;
-    for (const char *p = path;; p++) {
-        const char *end = strchr(p, ':');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        struct stat sb;
-        /* an empty PATH entry means the working directory */
-        snprintf(out, cap, "%.*s/%s", (int)(len ? len : 1), len ? p : ".", name);
-        if (stat(out, &sb) == 0 && S_ISREG(sb.st_mode) && access(out, X_OK) == 0) return true;
-        if (end == NULL) return false;
-        p = end;
-    }
-}
-
-/* Legend / logdir_spec names: a run's name, or its directory's name when two runs share
- * it. TensorBoard splits --logdir_spec at ',' and a name at its first ':'. */
+/* --logdir_spec names: TensorBoard splits the spec at ',' and a name at its first ':'. */
 static void run_label(const fg_run_list *runs, size_t i, char *out, size_t cap) {
-    const fg_run_info *r = &runs->runs[i];
-    bool shared = false;
-    for (size_t j = 0; j < runs->n; j++) shared |= j != i && strcmp(runs->runs[j].name, r->name) == 0;
-    const char *base = strrchr(r->dir, '/');
-    snprintf(out, cap, "%s", shared ? (base ? base + 1 : r->dir) : r->name);
+    fg_run_list_label(runs, i, out, cap);
     for (char *c = out; *c; c++)
         if (*c == ',' || *c == ':') *c = '_';
 }
@@ -231,48 +210,31 @@ static int make_dir(const char *dir) {
     return 1;
 }
 
+static void warn_not_plotted(void *ctx, const char *message) {
+    (void)ctx;
+    fprintf(stderr, "fgrun: warning: %s (not plotted)\n", message);
+}
+
 static int plot_with_gnuplot(const char *gnuplot, const fg_run_list *runs, const tb_options *o) {
     const char *out_dir = o->out ? o->out : runs->n == 1 ? runs->runs[0].dir : "tb_plots";
-    fg_run_log *logs = calloc(runs->n, sizeof *logs);
-    fg_plot_run *plots = calloc(runs->n, sizeof *plots);
-    char(*labels)[256] = calloc(runs->n, sizeof *labels);
-    int rc = 0;
-    size_t n = 0;
-    if (logs == NULL || plots == NULL || labels == NULL) rc = fg_cli_fail("tb: out of memory");
-    for (size_t i = 0; i < runs->n && rc == 0; i++) {
-        char path[4200];
-        fg_error err = {0};
-        snprintf(path, sizeof path, "%s/trainer_logs.json", runs->runs[i].dir);
-        if (fg_run_log_read(path, &logs[n], &err) != FG_OK) {
-            fprintf(stderr, "fgrun: warning: %s (not plotted)\n", err.msg);
-            continue;
-        }
-        run_label(runs, i, labels[n], sizeof labels[n]);
-        plots[n] = (fg_plot_run){.label = labels[n], .log = &logs[n]};
-        n++;
-    }
-    char *script = NULL;
+    char loss[4200], lr[4200];
+    snprintf(loss, sizeof loss, "%s/loss.png", out_dir);
+    snprintf(lr, sizeof lr, "%s/lr.png", out_dir);
+    const fg_plot_figure figs[2] = {
+        {loss, "loss (solid) and eval_loss (dashed)", "loss", {"loss", "eval_loss"}},
+        {lr, "learning rate", "lr", {"lr", NULL}},
+    };
+    if (!o->dry_run && make_dir(out_dir) != 0) return 1;
     unsigned made = 0;
     fg_error err = {0};
-    if (rc == 0 && n == 0) rc = fg_cli_fail("tb: no run has a readable trainer_logs.json");
-    if (rc == 0 && fg_plot_script(plots, n, out_dir, &script, &made, &err) != FG_OK) rc = fg_cli_fail(err.msg);
-    if (rc == 0 && made == 0) rc = fg_cli_fail("tb: the runs have logged no loss, eval_loss or lr yet");
-    if (rc == 0 && !o->dry_run) {
-        rc = make_dir(out_dir);
-        if (rc == 0 && fg_plot_run_gnuplot(gnuplot, script, &err) != FG_OK) rc = fg_cli_fail(err.msg);
-    }
-    if (rc == 0) {
-        printf("TensorBoard is not installed (no `tensorboard` on PATH); %s PNG plots with %s:\n",
-               o->dry_run ? "dry run: would draw" : "drew", gnuplot);
-        if (made & FG_PLOT_LOSS) printf("  %s/loss.png  (loss, eval_loss vs step)\n", out_dir);
-        if (made & FG_PLOT_LR) printf("  %s/lr.png  (lr vs step)\n", out_dir);
-    }
-    free(script);
-    for (size_t i = 0; i < n; i++) fg_run_log_free(&logs[i]);
-    free(logs);
-    free(plots);
-    free(labels);
-    return rc;
+    if (fg_plot_draw(gnuplot, runs, figs, 2, o->dry_run, warn_not_plotted, NULL, &made, &err) != FG_OK)
+        return fg_cli_fail(err.msg);
+    if (made == 0) return fg_cli_fail("tb: the runs have logged no loss, eval_loss or lr yet");
+    printf("TensorBoard is not installed (no `tensorboard` on PATH); %s PNG plots with %s:\n",
+           o->dry_run ? "dry run: would draw" : "drew", gnuplot);
+    if (made & (1u << 0)) printf("  %s  (loss, eval_loss vs step)\n", loss);
+    if (made & (1u << 1)) printf("  %s  (lr vs step)\n", lr);
+    return 0;
 }
 
 int fg_cmd_tb(const fg_cli_globals *g, int argc, char **argv) {
@@ -286,9 +248,9 @@ int fg_cmd_tb(const fg_cli_globals *g, int argc, char **argv) {
         /* a DIR named by mistake: say so rather than show the others */
     } else if (runs.n == 0) {
         rc = fg_cli_fail("tb: no runs found");
-    } else if (find_on_path("tensorboard", tool, sizeof tool)) {
+    } else if (fg_cli_find_on_path("tensorboard", tool, sizeof tool)) {
         rc |= run_tensorboard(tool, &runs, &o);
-    } else if (find_on_path("gnuplot", tool, sizeof tool)) {
+    } else if (fg_cli_find_on_path("gnuplot", tool, sizeof tool)) {
         rc |= plot_with_gnuplot(tool, &runs, &o);
     } else {
         rc = fg_cli_fail("tb: neither TensorBoard nor gnuplot is installed (no `tensorboard` or `gnuplot` on "

@@ -262,7 +262,8 @@ static int train_one(const train_context *c, const char *doc, run_result *res) {
     free(effective);
     if (written == FG_OK) written = save_template_sources(run, c->rendered->env, &err);
     if (written != FG_OK ||
-        fg_run_write_environment(run, c->registry, c->argc, c->argv, c->rendered->name, &err) != FG_OK)
+        fg_run_write_environment(run, c->registry, c->argc, c->argv, c->rendered->name, c->rendered->base_dir,
+                                 &err) != FG_OK)
         goto fail;
 
     void *trainer = NULL;

@@ -16,7 +16,8 @@ static const struct {
     {"train", fg_cmd_train}, {"pp", fg_cmd_pp},       {"graph", fg_cmd_graph},
     {"targets", fg_cmd_targets}, {"ls", fg_cmd_ls},   {"index", fg_cmd_index},
     {"meta", fg_cmd_meta},   {"tlist", fg_cmd_tlist},   {"runs", fg_cmd_runs},
-    {"tb", fg_cmd_tb},       {"plugin", fg_cmd_plugin},
+    {"tb", fg_cmd_tb},       {"compare", fg_cmd_compare}, {"generate", fg_cmd_generate},
+    {"plugin", fg_cmd_plugin},
 };
 
 int main(int argc, char **argv) {

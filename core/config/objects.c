@@ -481,11 +481,25 @@ fg_status fg_objects_param_object_list(const fg_params *p, const char *key, void
     return FG_OK;
 }
 
+/* The node at a dotted path ("main.model"): a root key, then keys of nested mappings. */
+static fg_node *node_at(fg_node *root, const char *path) {
+    fg_node *n = root;
+    char key[256];
+    for (const char *p = path;;) {
+        size_t len = strcspn(p, ".");
+        if (len >= sizeof key) return NULL;
+        memcpy(key, p, len);
+        key[len] = '\0';
+        if ((n = fg_node_get(n, key)) == NULL || p[len] == '\0') return n;
+        p += len + 1;
+    }
+}
+
 fg_status fg_objects_build(fg_objects *o, const char *key, int32_t kind, void **out, fg_error *err) {
     fg_node *root = fg_config_root(o->config);
-    fg_node *n = fg_node_get(root, key);
+    fg_node *n = node_at(root, key);
     if (n == NULL)
-        return fg_error_set(err, FG_E_NOT_FOUND, "%s: the config has no '%s' entry (the object to run)",
+        return fg_error_set(err, FG_E_NOT_FOUND, "%s: the config has no '%s' entry",
                             root && root->loc.file ? root->loc.file : "config", key);
     if (n->ctor != FG_CTOR_SINGLETON && n->ctor != FG_CTOR_FACTORY)
         return fg_error_set(err, FG_E_TYPE, LOC_FMT ": '%s' must be a !singleton:NAME of a %s factory",

@@ -43,7 +43,8 @@ fg_status fg_objects_create(fg_registry *registry, fg_config *config, fg_objects
                             fg_error *err);
 /* Validates every tagged node reachable from the root. */
 fg_status fg_objects_validate(fg_objects *objs, fg_error *err);
-/* Constructs the root entry `key` (e.g. "main"), which must make an object of `kind`. */
+/* Constructs the root entry `key` (e.g. "main"), or the entry at a dotted path of nested
+ * keys ("main.model"), which must make an object of `kind`. */
 fg_status fg_objects_build(fg_objects *objs, const char *key, int32_t kind, void **out,
                            fg_error *err);
 /* The root entry `key`, a !partial:NAME of `kind`, bound and validated but not called. */

@@ -37,4 +37,5 @@ void fg_free(void *ptr) {
 
 uint64_t fg_alloc_bytes_in_use(void) { return atomic_load(&in_use); }
 uint64_t fg_alloc_bytes_peak(void) { return atomic_load(&peak); }
+void fg_alloc_reset_peak(void) { atomic_store(&peak, atomic_load(&in_use)); }
 uint64_t fg_alloc_count(void) { return atomic_load(&count); }

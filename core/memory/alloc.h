@@ -11,7 +11,9 @@ void *fg_alloc(size_t bytes);        /* 64-byte aligned, uninitialised; NULL on 
 void *fg_alloc_zeroed(size_t bytes);
 void fg_free(void *ptr);
 uint64_t fg_alloc_bytes_in_use(void);
-uint64_t fg_alloc_bytes_peak(void);
+uint64_t fg_alloc_bytes_peak(void);   /* since the start, or since fg_alloc_reset_peak */
+/* Starts a new peak from the bytes in use now, so each run of a sweep is measured alone. */
+void fg_alloc_reset_peak(void);
 uint64_t fg_alloc_count(void);       /* number of successful fg_alloc calls so far */
 
 #endif

@@ -4,18 +4,11 @@
 #include "kernels.h"
 #include "ops_util.h"
 
-/* splitmix64 finaliser (Steele, Lea, Flood 2014): a bijective 64-bit mixer. */
-static inline uint64_t mix64(uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 FGK_CLONES static void dropout_range(float *out, float *mask, const float *x, uint64_t key,
                                      uint64_t threshold, float scale, int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; i++) {
         /* element i takes draw i of a splitmix64 stream whose state starts at key */
-        uint64_t r = mix64(key + ((uint64_t)i + 1) * 0x9e3779b97f4a7c15ULL);
+        uint64_t r = fgk__mix64(key + ((uint64_t)i + 1) * 0x9e3779b97f4a7c15ULL);
         float m = (r >> 40) >= threshold ? scale : 0.0f; /* 24-bit uniform vs p */
         if (mask) mask[i] = m;
         out[i] = x[i] * m;
@@ -36,7 +29,7 @@ void fgk_dropout_fwd(float *out, float *mask, const float *x, float p, uint64_t 
         threshold = (uint64_t)((double)p * 16777216.0 + 0.5);
         scale = (float)(1.0 / (1.0 - (double)p));
     }
-    uint64_t key = mix64(seed); /* decorrelate nearby seeds */
+    uint64_t key = fgk__mix64(seed); /* decorrelate nearby seeds */
 #pragma omp parallel if (n > FGK_PAR_MIN)
     {
         int64_t lo, hi;

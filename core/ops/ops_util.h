@@ -54,6 +54,14 @@
 /* Number of explicit partial sums in vectorised reductions (four AVX-512 registers). */
 #define FGK_LANES 64
 
+/* splitmix64 finaliser (Steele, Lea, Flood 2014): a bijective 64-bit mixer, the source of
+ * the counter-based random streams of dropout (element i takes draw i of a stream). */
+static inline uint64_t fgk__mix64(uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
 /* This thread's contiguous share [*lo, *hi) of n items inside a parallel region. */
 static inline void fgk__thread_range(int64_t n, int64_t *lo, int64_t *hi) {
 #ifdef _OPENMP

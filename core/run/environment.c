@@ -100,13 +100,15 @@ static void add_parallel_runtimes(cJSON *root) {
 }
 
 fg_status fg_run_write_environment(const fg_run *run, const fg_registry *registry, int argc,
-                                   char **argv, const char *config_path, fg_error *err) {
+                                   char **argv, const char *config_path, const char *config_dir,
+                                   fg_error *err) {
     cJSON *root = cJSON_CreateObject();
     cJSON *cmd = cJSON_AddArrayToObject(root, "command");
     cJSON_AddItemToArray(cmd, cJSON_CreateString("fgrun"));
     cJSON_AddItemToArray(cmd, cJSON_CreateString("train"));
     for (int i = 0; i < argc; i++) cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[i]));
     cJSON_AddStringToObject(root, "config", config_path);
+    cJSON_AddStringToObject(root, "config_dir", config_dir);
     char buf[1024];
     time_t now = time(NULL);
     struct tm tm;

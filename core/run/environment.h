@@ -6,7 +6,10 @@
 #include "plugin/registry.h"
 #include "run/run.h"
 
+/* config_dir: where the config's relative paths point (run.json's "config_dir"; fgrun
+ * generate builds the run's tokenizer from there). */
 fg_status fg_run_write_environment(const fg_run *run, const fg_registry *registry, int argc,
-                                   char **argv, const char *config_path, fg_error *err);
+                                   char **argv, const char *config_path, const char *config_dir,
+                                   fg_error *err);
 
 #endif

@@ -55,14 +55,14 @@ static void add_quoted(text *t, const char *s) {
     add(t, "'");
 }
 
-/* Writes the datablock $<name><index> of one series; returns its point count. */
-static fg_status add_series(text *t, const fg_run_log *log, const char *key, const char *name, size_t index,
-                            size_t *points, fg_error *err) {
+/* Writes the datablock $<name> of one series; *points gets its point count. */
+static fg_status add_series(text *t, const fg_run_log *log, const char *key, const char *name, size_t *points,
+                            fg_error *err) {
     int64_t *steps = NULL;
     double *values = NULL;
     fg_status st = fg_run_log_series(log, key, &steps, &values, points, err);
     if (st != FG_OK || *points == 0) return st;
-    add(t, "$%s%zu << EOD\n", name, index);
+    add(t, "$%s << EOD\n", name);
     for (size_t i = 0; i < *points; i++) add(t, "%" PRId64 " %.17g\n", steps[i], values[i]);
     add(t, "EOD\n");
     free(steps);
@@ -70,26 +70,64 @@ static fg_status add_series(text *t, const fg_run_log *log, const char *key, con
     return FG_OK;
 }
 
-/* One curve of a plot command: `with lines` needs two points to show anything. */
-static void add_curve(text *t, int *first, const char *block, size_t i, size_t points, int dashed,
-                      const char *label, const char *suffix) {
+/* One curve of a plot command, coloured by run: the figure's first key solid, the others
+ * dashed; `with lines` needs two points to show anything. */
+static void add_curve(text *t, int first, const char *block, size_t run, size_t points, int dashed,
+                      const char *title) {
     const char *with = points < 2 ? "points pt 7" : dashed ? "linespoints dt 2 pt 7 ps 0.6 lw 1.5" : "lines lw 2";
-    add(t, "%s$%s%zu using 1:2 with %s lc %zu title ", *first ? "plot " : ", \\\n     ", block, i, with, i + 1);
-    char title[512];
-    snprintf(title, sizeof title, "%s%s", label, suffix);
+    add(t, "%s$%s using 1:2 with %s lc %zu title ", first ? "plot " : ", \\\n     ", block, with, run + 1);
     add_quoted(t, title);
-    *first = 0;
 }
 
-fg_status fg_plot_script(const fg_plot_run *runs, size_t n, const char *out_dir, char **script, unsigned *made,
-                         fg_error *err) {
+static size_t figure_keys(const fg_plot_figure *f) {
+    size_t k = 0;
+    while (k < FG_PLOT_MAX_KEYS && f->keys[k] != NULL) k++;
+    return k;
+}
+
+/* One figure: its series as datablocks, then the plot command (nothing without data). */
+static fg_status add_figure(text *t, const fg_plot_run *runs, size_t n, const fg_plot_figure *f, size_t index,
+                            size_t *counts, int *drawn, fg_error *err) {
+    const size_t n_keys = figure_keys(f);
+    char block[64], title[512];
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < n_keys; k++) {
+            snprintf(block, sizeof block, "f%zuk%zur%zu", index, k, i);
+            fg_status st = add_series(t, runs[i].log, f->keys[k], block, &counts[i * n_keys + k], err);
+            if (st != FG_OK) return st;
+        }
+    int first = 1;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < n_keys; k++) {
+            if (counts[i * n_keys + k] == 0) continue;
+            if (first) {
+                add(t, "set output ");
+                add_quoted(t, f->path);
+                add(t, "\nset title ");
+                add_quoted(t, f->title);
+                add(t, "\nset ylabel ");
+                add_quoted(t, f->ylabel);
+                add(t, "\n");
+            }
+            snprintf(block, sizeof block, "f%zuk%zur%zu", index, k, i);
+            snprintf(title, sizeof title, "%s%s%s", runs[i].label, n_keys > 1 ? " " : "", n_keys > 1 ? f->keys[k] : "");
+            add_curve(t, first, block, i, counts[i * n_keys + k], k > 0, title);
+            first = 0;
+        }
+    if (!first) add(t, "\n");
+    *drawn = !first;
+    return FG_OK;
+}
+
+/* The gnuplot script (malloc'd) drawing each figure that has data, the data inline. */
+static fg_status plot_script(const fg_plot_run *runs, size_t n, const fg_plot_figure *figs, size_t n_figs,
+                             char **script, unsigned *made, fg_error *err) {
     *script = NULL;
     *made = 0;
     text t = {0};
-    size_t *counts = calloc(n ? 3 * n : 1, sizeof *counts); /* loss, eval_loss, lr points of each run */
+    size_t *counts = calloc(n * FG_PLOT_MAX_KEYS + 1, sizeof *counts); /* points of each run's series */
     if (counts == NULL) return fg_error_set(err, FG_E_NOMEM, "plot: out of memory");
-    fg_status st = FG_OK;
-    add(&t, "# fgrun tb: loss and learning rate of %zu run(s)\n"
+    add(&t, "# fgrun: curves of %zu run(s)\n"
             "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
             "    set terminal pngcairo size 1000,600 noenhanced\n"
             "} else {\n"
@@ -97,40 +135,12 @@ fg_status fg_plot_script(const fg_plot_run *runs, size_t n, const char *out_dir,
             "}\n"
             "set grid\nset key outside right top\nset xlabel 'step'\n",
         n);
-    for (size_t i = 0; i < n && st == FG_OK; i++) {
-        st = add_series(&t, runs[i].log, "loss", "loss", i, &counts[3 * i], err);
-        if (st == FG_OK) st = add_series(&t, runs[i].log, "eval_loss", "eval", i, &counts[3 * i + 1], err);
-        if (st == FG_OK) st = add_series(&t, runs[i].log, "lr", "lr", i, &counts[3 * i + 2], err);
+    fg_status st = FG_OK;
+    for (size_t f = 0; f < n_figs && st == FG_OK; f++) {
+        int drawn = 0;
+        st = add_figure(&t, runs, n, &figs[f], f, counts, &drawn, err);
+        if (drawn) *made |= 1u << f;
     }
-    char path[4200];
-    int first = 1;
-    for (size_t i = 0; i < n && st == FG_OK; i++) {
-        if (counts[3 * i] + counts[3 * i + 1] == 0) continue;
-        if (first) {
-            snprintf(path, sizeof path, "%s/loss.png", out_dir);
-            add(&t, "set output ");
-            add_quoted(&t, path);
-            add(&t, "\nset title 'loss (solid) and eval_loss (dashed)'\nset ylabel 'loss'\n");
-        }
-        if (counts[3 * i]) add_curve(&t, &first, "loss", i, counts[3 * i], 0, runs[i].label, " loss");
-        if (counts[3 * i + 1])
-            add_curve(&t, &first, "eval", i, counts[3 * i + 1], 1, runs[i].label, " eval_loss");
-        *made |= FG_PLOT_LOSS;
-    }
-    if (!first) add(&t, "\n");
-    first = 1;
-    for (size_t i = 0; i < n && st == FG_OK; i++) {
-        if (counts[3 * i + 2] == 0) continue;
-        if (first) {
-            snprintf(path, sizeof path, "%s/lr.png", out_dir);
-            add(&t, "set output ");
-            add_quoted(&t, path);
-            add(&t, "\nset title 'learning rate'\nset ylabel 'lr'\n");
-        }
-        add_curve(&t, &first, "lr", i, counts[3 * i + 2], 0, runs[i].label, "");
-        *made |= FG_PLOT_LR;
-    }
-    if (!first) add(&t, "\n");
     add(&t, "set output\n");
     free(counts);
     if (st == FG_OK && t.oom) st = fg_error_set(err, FG_E_NOMEM, "plot: out of memory for the gnuplot script");
@@ -143,7 +153,8 @@ fg_status fg_plot_script(const fg_plot_run *runs, size_t n, const char *out_dir,
     return FG_OK;
 }
 
-fg_status fg_plot_run_gnuplot(const char *gnuplot, const char *script, fg_error *err) {
+/* Runs gnuplot with the script on its standard input; its messages go to stderr. */
+static fg_status run_gnuplot(const char *gnuplot, const char *script, fg_error *err) {
     int fds[2];
     if (pipe(fds) != 0) return fg_error_set(err, FG_E_IO, "%s: cannot start: %s", gnuplot, strerror(errno));
     pid_t pid = fork();
@@ -184,4 +195,36 @@ fg_status fg_plot_run_gnuplot(const char *gnuplot, const char *script, fg_error 
         return fg_error_set(err, FG_E_IO, "%s: failed (exit status %d) drawing the plots", gnuplot,
                             WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
     return FG_OK;
+}
+
+fg_status fg_plot_draw(const char *gnuplot, const fg_run_list *list, const fg_plot_figure *figs, size_t n_figs,
+                       bool dry_run, fg_run_problem_fn problem, void *ctx, unsigned *made, fg_error *err) {
+    *made = 0;
+    if (n_figs > 8 * sizeof *made) return fg_error_set(err, FG_E_RANGE, "plot: too many figures");
+    fg_run_log *logs = calloc(list->n + 1, sizeof *logs);
+    fg_plot_run *runs = calloc(list->n + 1, sizeof *runs);
+    char(*labels)[256] = calloc(list->n + 1, sizeof *labels);
+    fg_status st = logs && runs && labels ? FG_OK : fg_error_set(err, FG_E_NOMEM, "plot: out of memory");
+    size_t n = 0;
+    for (size_t i = 0; i < list->n && st == FG_OK; i++) {
+        char path[4200];
+        fg_error why = {0};
+        snprintf(path, sizeof path, "%s/trainer_logs.json", list->runs[i].dir);
+        if (fg_run_log_read(path, &logs[n], &why) != FG_OK) {
+            if (problem != NULL) problem(ctx, why.msg);
+            continue;
+        }
+        fg_run_list_label(list, i, labels[n], sizeof labels[n]);
+        runs[n] = (fg_plot_run){.label = labels[n], .log = &logs[n]};
+        n++;
+    }
+    char *script = NULL;
+    if (st == FG_OK) st = plot_script(runs, n, figs, n_figs, &script, made, err);
+    if (st == FG_OK && *made != 0 && !dry_run) st = run_gnuplot(gnuplot, script, err);
+    free(script);
+    for (size_t i = 0; i < n; i++) fg_run_log_free(&logs[i]);
+    free(logs);
+    free(runs);
+    free(labels);
+    return st;
 }

@@ -1,10 +1,12 @@
-/* PNG plots of runs' logs drawn by gnuplot: the fallback of fgrun tb when TensorBoard is
- * not installed. */
+/* PNG plots of runs' logs drawn by gnuplot: fgrun tb's fallback when TensorBoard is not
+ * installed, and fgrun compare's loss curves. */
 #ifndef FG_CORE_RUN_PLOT_H
 #define FG_CORE_RUN_PLOT_H
 
+#include "run/run_list.h"
 #include "run/run_log.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct fg_plot_run {
@@ -12,17 +14,22 @@ typedef struct fg_plot_run {
     const fg_run_log *log;
 } fg_plot_run;
 
-enum { FG_PLOT_LOSS = 1, FG_PLOT_LR = 2 };
+#define FG_PLOT_MAX_KEYS 2
 
-/* The gnuplot script (malloc'd; free it) drawing <out_dir>/loss.png (loss, and eval_loss
- * dashed, against step) and <out_dir>/lr.png (lr against step), one colour per run, the
- * data inline. *made gets FG_PLOT_LOSS / FG_PLOT_LR for the plots that have data (a plot
- * without any is left out). */
-fg_status fg_plot_script(const fg_plot_run *runs, size_t n, const char *out_dir, char **script, unsigned *made,
-                         fg_error *err);
+/* One PNG: the log series `keys` of every run against step, one colour per run; the first
+ * key solid, the others dashed with points. Unused keys are NULL. */
+typedef struct fg_plot_figure {
+    const char *path;
+    const char *title, *ylabel;
+    const char *keys[FG_PLOT_MAX_KEYS];
+} fg_plot_figure;
 
-/* Runs the gnuplot executable at `gnuplot` with the script on its standard input; its
- * messages go to stderr. FG_E_IO when it cannot be started or exits non-zero. */
-fg_status fg_plot_run_gnuplot(const char *gnuplot, const char *script, fg_error *err);
+/* Reads each run's trainer_logs.json (a run whose log cannot be read goes to `problem`,
+ * may be NULL, and is left out), labels it (fg_run_list_label) and runs the gnuplot
+ * executable at `gnuplot` on a script drawing every figure that has data; its messages go
+ * to stderr. *made gets bit i for figure i when it has data; gnuplot is not run when no
+ * figure has any, nor with dry_run. FG_E_IO when gnuplot cannot be started or fails. */
+fg_status fg_plot_draw(const char *gnuplot, const fg_run_list *list, const fg_plot_figure *figs, size_t n_figs,
+                       bool dry_run, fg_run_problem_fn problem, void *ctx, unsigned *made, fg_error *err);
 
 #endif

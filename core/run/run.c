@@ -2,6 +2,7 @@
 #include "run/run.h"
 
 #include "io/json_log.h"
+#include "memory/alloc.h"
 #include "util/error.h"
 
 #include <errno.h>
@@ -54,6 +55,7 @@ fg_status fg_run_create(const char *runs_dir, const char *name, uint64_t seed, f
         return fg_error_set(err, FG_E_NOMEM, "run: out of memory");
     }
     run->seed = seed;
+    fg_alloc_reset_peak(); /* a sweep's earlier runs must not count */
     char log_path[4200];
     snprintf(log_path, sizeof log_path, "%s/trainer_logs.json", dir);
     fg_status st = fg_json_log_open(log_path, &run->log, err);

@@ -14,7 +14,8 @@ struct fg_run {
     char *resume_dir; /* checkpoint to continue from, or NULL */
 };
 
-/* Creates runs_dir/<name>-<YYYYmmdd-HHMMSS>[-N]/ and opens trainer_logs.json in it. */
+/* Creates runs_dir/<name>-<YYYYmmdd-HHMMSS>[-N]/ and opens trainer_logs.json in it. The
+ * run's peak of host-allocated memory (status.json) counts from here. */
 fg_status fg_run_create(const char *runs_dir, const char *name, uint64_t seed, fg_run **out,
                         fg_error *err);
 void fg_run_free(fg_run *run);

@@ -98,6 +98,8 @@ static void read_status(fg_run_info *info, const cJSON *run_json) {
         info->exit_code = (int)number_or(st, "exit_code", -1);
         const cJSON *error = cJSON_GetObjectItemCaseSensitive(st, "error");
         if (cJSON_IsString(error)) info->error = strdup(error->valuestring);
+        info->peak_alloc_bytes = number_or(st, "peak_alloc_bytes", NAN);
+        info->peak_rss_bytes = number_or(st, "peak_rss_bytes", NAN);
         double final_step = number_or(st, "final_step", -1);
         if (final_step > (double)info->steps) info->steps = (int64_t)final_step;
         cJSON_Delete(st);
@@ -131,6 +133,9 @@ static void read_metrics(fg_run_info *info) {
     info->loss = s.loss;
     info->best_eval_loss = s.best_eval_loss;
     info->tokens_per_s = s.tokens_per_s;
+    info->last_eval_loss = s.last_eval_loss;
+    info->mean_tokens_per_s = s.mean_tokens_per_s;
+    info->parameters = s.parameters;
     info->log_truncated = log.truncated;
     fg_run_log_free(&log);
     long long checkpoint = fg_run_latest_checkpoint_step(info->dir);
@@ -157,6 +162,8 @@ fg_status fg_run_info_read(const char *dir, fg_run_info *out, fg_error *err) {
     out->exit_code = -1;
     out->steps = out->max_steps = -1;
     out->loss = out->best_eval_loss = out->tokens_per_s = NAN;
+    out->last_eval_loss = out->mean_tokens_per_s = out->parameters = NAN;
+    out->peak_alloc_bytes = out->peak_rss_bytes = NAN;
     out->dir = strdup(dir);
     if (out->dir != NULL) /* "runs/x/" -> "runs/x": the name is its last part */
         for (size_t n = strlen(out->dir); n > 1 && out->dir[n - 1] == '/'; n--) out->dir[n - 1] = '\0';
@@ -176,6 +183,12 @@ fg_status fg_run_info_read(const char *dir, fg_run_info *out, fg_error *err) {
     }
     copy_string(run_json, "started_utc", out->started_utc, sizeof out->started_utc);
     copy_string(run_json, "hostname", out->hostname, sizeof out->hostname);
+    const cJSON *config = cJSON_GetObjectItemCaseSensitive(run_json, "config");
+    if (cJSON_IsString(config) && (out->config = strdup(config->valuestring)) == NULL) {
+        cJSON_Delete(run_json);
+        fg_run_info_free(out);
+        return fg_error_set(err, FG_E_NOMEM, "%s: out of memory", dir);
+    }
     out->pid = (long long)number_or(run_json, "pid", 0);
     read_metrics(out);
     read_status(out, run_json);
@@ -190,5 +203,6 @@ void fg_run_info_free(fg_run_info *info) {
     free(info->name);
     free(info->error);
     free(info->notes);
+    free(info->config);
     memset(info, 0, sizeof *info);
 }

@@ -1,4 +1,4 @@
-/* What fgrun runs shows of one run directory: read from run.json, status.json,
+/* What fgrun runs and fgrun compare show of one run directory: read from run.json, status.json,
  * trainer_logs.json and config.effective.yaml. */
 #ifndef FG_CORE_RUN_INFO_H
 #define FG_CORE_RUN_INFO_H
@@ -20,7 +20,11 @@ typedef struct fg_run_info {
     long long pid; /* 0 when not recorded */
     int64_t steps, max_steps; /* -1 when unknown */
     double loss, best_eval_loss, tokens_per_s; /* NAN when unknown */
+    /* the last eval_loss, the whole run's throughput and the parameter count
+     * (fg_run_log_summary); the peaks of status.json (none for a killed run); NAN: unknown */
+    double last_eval_loss, mean_tokens_per_s, parameters, peak_alloc_bytes, peak_rss_bytes;
     bool log_truncated;                        /* trainer_logs.json was cut short */
+    char *config; /* run.json's "config": the config file or project template, or NULL */
     char *notes; /* "; "-joined problems with parts of the run (bad status.json, ...), or NULL */
 } fg_run_info;
 

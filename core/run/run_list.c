@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,14 @@ fg_status fg_run_list_take(fg_run_list *dst, fg_run_list *src, fg_error *err) {
     memmove(src->runs, src->runs + moved, (src->n - moved) * sizeof *src->runs);
     src->n -= moved;
     return st;
+}
+
+void fg_run_list_label(const fg_run_list *list, size_t i, char *out, size_t cap) {
+    const fg_run_info *r = &list->runs[i];
+    bool shared = false;
+    for (size_t j = 0; j < list->n; j++) shared |= j != i && strcmp(list->runs[j].name, r->name) == 0;
+    const char *base = strrchr(r->dir, '/');
+    snprintf(out, cap, "%s", shared ? (base ? base + 1 : r->dir) : r->name);
 }
 
 static size_t add_if_new(char dirs[][4096], size_t n, size_t max, const char *dir) {

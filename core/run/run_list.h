@@ -29,6 +29,10 @@ void fg_run_list_truncate(fg_run_list *list, size_t n);
 /* Moves every run of src to the end of dst; src is left empty. */
 fg_status fg_run_list_take(fg_run_list *dst, fg_run_list *src, fg_error *err);
 
+/* A run's name for legends and tables: its name, or its directory's base name when another
+ * run of the list has the same name. */
+void fg_run_list_label(const fg_run_list *list, size_t i, char *out, size_t cap);
+
 /* Where fgrun train puts runs when not told: ./runs and, inside a project (the nearest
  * meta.yaml at or above project_start), <project>/runs; each once, only those that
  * exist. Returns how many were written to dirs. */

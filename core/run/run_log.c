@@ -78,19 +78,32 @@ static const cJSON *number_item(const cJSON *rec, const char *key) {
 void fg_run_log_summarize(const fg_run_log *log, fg_run_log_summary *out) {
     out->last_step = -1;
     out->loss = out->best_eval_loss = out->last_eval_loss = out->tokens_per_s = NAN;
+    out->mean_tokens_per_s = out->parameters = NAN;
+    double window_start = 0.0, steps = 0.0, seconds_per_token = 0.0; /* sum(n_i), sum(n_i / speed_i) */
     const cJSON *rec;
     cJSON_ArrayForEach(rec, log->records) {
         const cJSON *step = number_item(rec, "step"), *loss = number_item(rec, "loss");
         const cJSON *eval = number_item(rec, "eval_loss"), *speed = number_item(rec, "tokens_per_s");
+        const cJSON *params = number_item(rec, "parameters");
         if (step != NULL && step->valuedouble > (double)out->last_step) out->last_step = (int64_t)step->valuedouble;
         if (loss != NULL) out->loss = loss->valuedouble;
-        if (speed != NULL) out->tokens_per_s = speed->valuedouble;
+        if (params != NULL) out->parameters = params->valuedouble;
+        if (speed != NULL) {
+            out->tokens_per_s = speed->valuedouble;
+            double n = step != NULL ? step->valuedouble - window_start : 0.0;
+            if (n > 0.0 && speed->valuedouble > 0.0) {
+                steps += n;
+                seconds_per_token += n / speed->valuedouble;
+            }
+        }
+        if (step != NULL) window_start = step->valuedouble; /* eval records share their step */
         if (eval != NULL) {
             out->last_eval_loss = eval->valuedouble;
             if (isnan(out->best_eval_loss) || eval->valuedouble < out->best_eval_loss)
                 out->best_eval_loss = eval->valuedouble;
         }
     }
+    if (steps > 0.0) out->mean_tokens_per_s = steps / seconds_per_token;
 }
 
 fg_status fg_run_log_series(const fg_run_log *log, const char *key, int64_t **steps, double **values,

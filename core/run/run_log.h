@@ -22,13 +22,17 @@ typedef struct fg_run_log {
 fg_status fg_run_log_read(const char *path, fg_run_log *out, fg_error *err);
 void fg_run_log_free(fg_run_log *log);
 
-/* The figures fgrun runs shows; NAN / -1 where the log has none. */
+/* The figures fgrun runs and fgrun compare show; NAN / -1 where the log has none. */
 typedef struct fg_run_log_summary {
     int64_t last_step;     /* the largest "step" recorded */
     double loss;           /* the last "loss" */
     double best_eval_loss; /* the smallest "eval_loss" */
     double last_eval_loss;
     double tokens_per_s; /* the last "tokens_per_s" */
+    /* Throughput of the whole run: the steps of every logged window over their time,
+     * sum(n_i) / sum(n_i / tokens_per_s_i), n_i the steps since the record before. */
+    double mean_tokens_per_s;
+    double parameters; /* the trainer's "parameters" record (the model's element count) */
 } fg_run_log_summary;
 
 void fg_run_log_summarize(const fg_run_log *log, fg_run_log_summary *out);

@@ -1,13 +1,16 @@
 #define _POSIX_C_SOURCE 200809L
 #include "run/run_status.h"
 
+#include "memory/alloc.h"
 #include "run/run_log.h"
 #include "util/error.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 const char *fg_run_status_name(int exit_code) {
@@ -28,20 +31,22 @@ long long fg_run_latest_checkpoint_step(const char *dir) {
 }
 
 /* The trainer flushes every record, so the log on disk is complete when the run ends. */
-static long long final_step(const char *dir) {
+static void read_summary(const char *dir, fg_run_log_summary *s) {
     char path[4200];
     snprintf(path, sizeof path, "%s/trainer_logs.json", dir);
-    fg_run_log log;
+    fg_run_log log = {0};
     fg_error ignored = {0};
-    long long step = -1;
-    if (fg_run_log_read(path, &log, &ignored) == FG_OK) {
-        fg_run_log_summary s;
-        fg_run_log_summarize(&log, &s);
-        step = (long long)s.last_step;
-        fg_run_log_free(&log);
-    }
-    long long checkpoint = fg_run_latest_checkpoint_step(dir);
-    return checkpoint > step ? checkpoint : step;
+    fg_run_log_summarize(&log, s); /* all unknown, should the log be unreadable */
+    if (fg_run_log_read(path, &log, &ignored) != FG_OK) return;
+    fg_run_log_summarize(&log, s);
+    fg_run_log_free(&log);
+}
+
+static void add_number_or_null(cJSON *root, const char *key, double v) {
+    if (isfinite(v))
+        cJSON_AddNumberToObject(root, key, v);
+    else
+        cJSON_AddNullToObject(root, key);
 }
 
 fg_status fg_run_write_status(const fg_run *run, int exit_code, const char *error, fg_error *err) {
@@ -62,11 +67,20 @@ fg_status fg_run_write_status(const fg_run *run, int exit_code, const char *erro
         line[strcspn(line, "\n")] = '\0';
         cJSON_AddStringToObject(root, "error", line);
     }
-    long long step = final_step(run->dir);
-    if (step >= 0)
-        cJSON_AddNumberToObject(root, "final_step", (double)step);
-    else
-        cJSON_AddNullToObject(root, "final_step");
+    fg_run_log_summary sum;
+    read_summary(run->dir, &sum);
+    long long step = fg_run_latest_checkpoint_step(run->dir);
+    if (sum.last_step > step) step = (long long)sum.last_step;
+    add_number_or_null(root, "final_step", step >= 0 ? (double)step : NAN);
+    add_number_or_null(root, "final_loss", sum.loss);
+    add_number_or_null(root, "final_eval_loss", sum.last_eval_loss);
+    add_number_or_null(root, "mean_tokens_per_s", sum.mean_tokens_per_s);
+    add_number_or_null(root, "parameters", sum.parameters);
+    /* This process's memory: what the host allocated (tensors, activations, optimizer
+     * state; peak since fg_run_create) and what the OS saw (peak resident set). */
+    cJSON_AddNumberToObject(root, "peak_alloc_bytes", (double)fg_alloc_bytes_peak());
+    struct rusage ru;
+    add_number_or_null(root, "peak_rss_bytes", getrusage(RUSAGE_SELF, &ru) == 0 ? 1024.0 * (double)ru.ru_maxrss : NAN);
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
     if (text == NULL) return fg_error_set(err, FG_E_NOMEM, "%s/status.json: out of memory", run->dir);

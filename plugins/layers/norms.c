@@ -3,6 +3,8 @@
  * under the layer's scope, e.g. blocks.0.ln_1.weight. */
 #include <forgather/plugin.h>
 
+#include "layer_common.h"
+
 #include <string.h>
 
 typedef struct norm {
@@ -11,28 +13,17 @@ typedef struct norm {
     fg_tensor *weight, *bias; /* bias: layernorm with bias: true only */
 } norm;
 
-static fg_status finish(fg_graph *g, fg_tensor *y, const char *who, fg_tensor **out,
-                        fg_error *err) {
-    fg_status st = fg_api->graph_status(g, err);
-    if (st != FG_OK) return st;
-    if (y == NULL) {
-        fg_api->error_set(err, FG_E_INTERNAL, "%s: forward produced no output", who);
-        return FG_E_INTERNAL;
-    }
-    *out = y;
-    return FG_OK;
-}
-
 static fg_status layernorm_forward(void *self, fg_graph *g, fg_tensor *x, fg_tensor **out,
                                    fg_error *err) {
     const norm *n = self;
-    return finish(g, fg_api->op_layernorm(g, x, n->weight, n->bias, n->eps), "layernorm", out, err);
+    return layer_output("layernorm", g, fg_api->op_layernorm(g, x, n->weight, n->bias, n->eps), out,
+                        err);
 }
 
 static fg_status rmsnorm_forward(void *self, fg_graph *g, fg_tensor *x, fg_tensor **out,
                                  fg_error *err) {
     const norm *n = self;
-    return finish(g, fg_api->op_rmsnorm(g, x, n->weight, n->eps), "rmsnorm", out, err);
+    return layer_output("rmsnorm", g, fg_api->op_rmsnorm(g, x, n->weight, n->eps), out, err);
 }
 
 static void norm_destroy(void *self) { fg_api->free(self); }
@@ -50,14 +41,8 @@ static const fg_layer_vtbl rmsnorm_vtbl = {
 /* Shared by both factories: validate the owner's args, read eps, make "weight". */
 static fg_status norm_new(const char *who, const fg_layer_vtbl *vt, const fg_params *params,
                           const fg_create_args *args, norm **out, fg_error *err) {
-    if (args == NULL || args->struct_size < sizeof(fg_create_args) || args->scope == NULL ||
-        args->d_model < 1) {
-        fg_api->error_set(err, FG_E_INVALID_ARG,
-                          "%s: must be created by a model or block (needs a parameter scope "
-                          "and d_model >= 1, got d_model %lld)",
-                          who, (long long)(args != NULL ? args->d_model : 0));
-        return FG_E_INVALID_ARG;
-    }
+    fg_status st = layer_check_args(who, args, err);
+    if (st != FG_OK) return st;
     norm *n = fg_api->alloc(sizeof(norm));
     if (n == NULL) {
         fg_api->error_set(err, FG_E_NOMEM, "%s: out of memory", who);
@@ -66,7 +51,7 @@ static fg_status norm_new(const char *who, const fg_layer_vtbl *vt, const fg_par
     memset(n, 0, sizeof(*n));
     n->vt = vt;
     const int64_t shape[1] = {args->d_model};
-    fg_status st = fg_api->param_float(params, "eps", &n->eps, err);
+    st = fg_api->param_float(params, "eps", &n->eps, err);
     if (st == FG_OK && !(n->eps > 0.0)) {
         fg_api->error_set(err, FG_E_RANGE, "%s: eps must be > 0, got %g", who, n->eps);
         st = FG_E_RANGE;

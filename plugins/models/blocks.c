@@ -1,8 +1,11 @@
 /* Transformer blocks: a residual attention sub-layer then a residual feed-forward
  * sub-layer, with the norm before each (pre_norm_block, GPT-2) or after each residual
  * add (post_norm_block, the original Transformer). Children live in the block's scope as
- * ln_1, attn, ln_2, ff (so blocks.3.attn.qkv.weight), created in GPT-2's order. */
+ * ln_1, attn, ln_2, ff (so blocks.3.attn.qkv.weight), created in GPT-2's order, each with
+ * the block's fg_create_args (layer_index included: sub-layers may differ by depth). */
 #include "lm_internal.h"
+
+#include "layer_common.h"
 
 #include <string.h>
 
@@ -72,10 +75,7 @@ static fg_status build_children(block *b, const fg_params *params, const fg_crea
         (st = lm_param_partial(b->who, params, "norm", &norm, err)) != FG_OK ||
         (st = fg_api->param_float(params, "dropout", &b->dropout, err)) != FG_OK)
         return st;
-    if (!(b->dropout >= 0.0 && b->dropout < 1.0)) {
-        fg_api->error_set(err, FG_E_RANGE, "%s: dropout %g is not in [0, 1)", b->who, b->dropout);
-        return FG_E_RANGE;
-    }
+    if ((st = layer_check_dropout(b->who, "dropout", b->dropout, err)) != FG_OK) return st;
     if ((st = lm_layer_create(b->who, norm, FG_KIND_NORM, "ln_1", args, &b->ln_1, err)) != FG_OK ||
         (st = lm_layer_create(b->who, attn, FG_KIND_ATTENTION, "attn", args, &b->attn, err)) !=
             FG_OK ||
@@ -87,14 +87,8 @@ static fg_status build_children(block *b, const fg_params *params, const fg_crea
 
 static fg_status block_create(const char *who, const fg_layer_vtbl *vt, const fg_params *params,
                               const fg_create_args *args, void **out, fg_error *err) {
-    if (args == NULL || args->struct_size < sizeof(fg_create_args) || args->scope == NULL ||
-        args->d_model < 1) {
-        fg_api->error_set(err, FG_E_INVALID_ARG,
-                          "%s: must be created by a model (needs a parameter scope and "
-                          "d_model >= 1, got d_model %lld)",
-                          who, (long long)(args != NULL ? args->d_model : 0));
-        return FG_E_INVALID_ARG;
-    }
+    fg_status st = layer_check_args(who, args, err);
+    if (st != FG_OK) return st;
     block *b = fg_api->alloc(sizeof(block));
     if (b == NULL) {
         fg_api->error_set(err, FG_E_NOMEM, "%s: out of memory", who);
@@ -103,7 +97,7 @@ static fg_status block_create(const char *who, const fg_layer_vtbl *vt, const fg
     memset(b, 0, sizeof(*b));
     b->vt = vt;
     b->who = who;
-    fg_status st = build_children(b, params, args, err);
+    st = build_children(b, params, args, err);
     if (st != FG_OK) {
         block_destroy(b);
         return st;

@@ -3,20 +3,24 @@
 
 #include <math.h>
 
-static const char *const positional_choices[] = {"learned", "none", NULL};
+const char *const lm_positional_names[] = {"learned", "sinusoidal", "none", NULL};
 
 static const fg_param_spec causal_lm_spec[] = {
     FG_SPEC_REQ_INT("vocab_size", 2, 2e9, "number of token ids (rows of the embedding)"),
     FG_SPEC_REQ_INT("d_model", 1, 1e6, "width of the residual stream"),
     FG_SPEC_REQ_INT("num_layers", 1, 1e5, "number of blocks"),
-    FG_SPEC_REQ_INT("max_seq_len", 1, 1e7, "longest sequence the model accepts (rows of wpe)"),
+    FG_SPEC_REQ_INT("max_seq_len", 1, 1e7,
+                    "longest sequence the model accepts, positions in a KV cache included "
+                    "(rows of wpe)"),
     FG_SPEC_PARTIAL("block", FG_KIND_BLOCK, 1,
                     "the block to stack; created once per layer with its layer index"),
     {"final_norm", FG_PARAM_PARTIAL, FG_KIND_NORM, 0, 0, "!partial:layernorm {}", 1, 0,
      "norm applied after the last block", NULL, NULL},
-    FG_SPEC_STR("positional", "learned", positional_choices,
-                "learned: add a learned position embedding wpe; none: no positional input (e.g. "
-                "rotary attention)"),
+    FG_SPEC_STR("positional", "learned", lm_positional_names,
+                "absolute positions added to the token embeddings: learned (parameter wpe "
+                "[max_seq_len, d_model]); sinusoidal (Vaswani et al.: PE[p, 2i] = "
+                "sin(p / 10000^(2i/d_model)), PE[p, 2i+1] = cos(...), no parameter); none (e.g. "
+                "with rope or alibi attention)"),
     FG_SPEC_BOOL("tie_embeddings", "true",
                  "share the output projection with the token embedding wte"),
     FG_SPEC_FLOAT("init_std", "0.02", 0, INFINITY,
@@ -36,9 +40,10 @@ static const fg_param_spec block_spec[] = {
 
 static const fg_factory_desc factories[] = {
     FG_FACTORY(FG_KIND_MODEL, "causal_lm",
-               "Decoder-only language model (GPT-2 layout): token and learned position "
-               "embeddings, num_layers blocks, final norm, output projection tied to the "
-               "token embedding; mean cross-entropy loss when given targets.",
+               "Decoder-only language model (GPT-2 layout): token embeddings plus learned, "
+               "sinusoidal or no positions, num_layers blocks, final norm, output projection "
+               "tied to the token embedding (or lm_head); mean cross-entropy loss when given "
+               "targets.",
                causal_lm_spec, lm_causal_lm_create),
     FG_FACTORY(FG_KIND_BLOCK, "pre_norm_block",
                "Pre-norm transformer block (GPT-2): x += attn(ln_1(x)); x += ff(ln_2(x)).",

@@ -29,6 +29,17 @@ void lm_error_prefix(fg_error *err, const char *fmt, ...) FG_PRINTF(2, 3);
 fg_status lm_param_partial(const char *who, const fg_params *params, const char *key,
                            const fg_partial **out, fg_error *err);
 
+/* Absolute positional encodings of the model (rotary and ALiBi live in attention). */
+typedef enum lm_positional { LM_POS_LEARNED, LM_POS_SINUSOIDAL, LM_POS_NONE } lm_positional;
+/* In enum order; the choices of causal_lm's `positional`. */
+extern const char *const lm_positional_names[];
+
+/* x [B, T, C] plus the encodings of positions pos0 .. pos0+T-1: rows of wpe [max_seq_len,
+ * C] (learned; the caller checks pos0 + T against its rows) or the sinusoids (computed
+ * in the graph, no parameter); x itself for none. NULL on failure, recorded in g. */
+fg_tensor *lm_add_positions(fg_graph *g, fg_tensor *x, lm_positional kind, fg_tensor *wpe,
+                            int64_t pos0);
+
 fg_status lm_causal_lm_create(const fg_params *params, const fg_create_args *args, void **out,
                               fg_error *err);
 fg_status lm_pre_norm_block_create(const fg_params *params, const fg_create_args *args, void **out,

@@ -1,7 +1,10 @@
-/* The decoder-only language model: token (+ learned position) embeddings, a stack of
- * blocks, a final norm, and a vocabulary projection tied to the token embedding unless
- * tie_embeddings is false. Parameter names follow GPT-2: wte.weight, wpe.weight,
- * blocks.<i>..., ln_f..., lm_head.weight (untied only). */
+/* The decoder-only language model: token embeddings plus absolute positions (learned,
+ * sinusoidal or none), a stack of blocks, a final norm, and a vocabulary projection tied
+ * to the token embedding unless tie_embeddings is false. Parameter names follow GPT-2:
+ * wte.weight, wpe.weight (learned positions only), blocks.<i>..., ln_f...,
+ * lm_head.weight (untied only). Each block is created with its index in
+ * fg_create_args.layer_index, and passes it on to its sub-layers, so layers may differ
+ * by depth. */
 #include "lm_internal.h"
 
 #include <stdio.h>
@@ -10,7 +13,8 @@
 typedef struct causal_lm {
     const fg_model_vtbl *vt;
     int64_t vocab_size, d_model, num_layers, max_seq_len;
-    int32_t learned_pos, tied;
+    lm_positional positional;
+    int32_t tied;
     fg_tensor *wte, *wpe, *lm_head; /* wpe NULL without learned positions; lm_head when untied */
     lm_layer *blocks;               /* num_layers entries; objects owned by the host */
     lm_layer ln_f;
@@ -39,8 +43,9 @@ static fg_status check_ids(const causal_lm *m, fg_tensor *t, const char *what, i
     return FG_OK;
 }
 
+/* pos0: positions before this forward's tokens (a KV cache's length), graph_position. */
 static fg_status check_inputs(const causal_lm *m, fg_tensor *tokens, fg_tensor *targets,
-                              fg_error *err) {
+                              int64_t pos0, fg_error *err) {
     if (tokens == NULL || fg_api->tensor_dtype(tokens) != FG_DTYPE_I32 ||
         fg_api->tensor_ndim(tokens) != 2) {
         fg_api->error_set(err, FG_E_INVALID_ARG,
@@ -48,10 +53,11 @@ static fg_status check_inputs(const causal_lm *m, fg_tensor *tokens, fg_tensor *
         return FG_E_INVALID_ARG;
     }
     const int64_t B = fg_api->tensor_dim(tokens, 0), T = fg_api->tensor_dim(tokens, 1);
-    if (T > m->max_seq_len) {
+    if (pos0 + T > m->max_seq_len) {
         fg_api->error_set(err, FG_E_RANGE,
-                          "causal_lm: sequence length %lld exceeds max_seq_len %lld", (long long)T,
-                          (long long)m->max_seq_len);
+                          "causal_lm: sequence length %lld (after %lld cached positions) exceeds "
+                          "max_seq_len %lld",
+                          (long long)T, (long long)pos0, (long long)m->max_seq_len);
         return FG_E_RANGE;
     }
     if (B < 1 || T < 1) {
@@ -72,27 +78,14 @@ static fg_status check_inputs(const causal_lm *m, fg_tensor *tokens, fg_tensor *
     return check_ids(m, targets, "target", 1, err);
 }
 
-/* x = wte[tokens] (+ wpe[positions]) */
-static fg_tensor *embed(const causal_lm *m, fg_graph *g, fg_tensor *tokens) {
-    fg_tensor *x = fg_api->op_embedding(g, tokens, m->wte);
-    if (!m->learned_pos) return x;
-    const int64_t B = fg_api->tensor_dim(tokens, 0), T = fg_api->tensor_dim(tokens, 1);
-    const int64_t shape[2] = {B, T};
-    fg_tensor *pos = fg_api->tensor_new(g, FG_DTYPE_I32, 2, shape);
-    int32_t *p = pos != NULL ? fg_api->tensor_data(pos) : NULL;
-    if (p == NULL) return NULL; /* tensor_new recorded the failure in the graph */
-    for (int64_t b = 0; b < B; b++)
-        for (int64_t t = 0; t < T; t++)
-            p[b * T + t] = (int32_t)t;
-    return fg_api->op_add(g, x, fg_api->op_embedding(g, pos, m->wpe));
-}
-
 static fg_status lm_forward(void *self, fg_graph *g, fg_tensor *tokens, fg_tensor *targets,
                             fg_tensor **logits, fg_tensor **loss, fg_error *err) {
     const causal_lm *m = self;
-    fg_status st = check_inputs(m, tokens, targets, err);
+    const int64_t pos0 = fg_api->graph_position(g);
+    fg_status st = check_inputs(m, tokens, targets, pos0, err);
     if (st != FG_OK) return st;
-    fg_tensor *x = embed(m, g, tokens);
+    fg_tensor *x = lm_add_positions(g, fg_api->op_embedding(g, tokens, m->wte), m->positional,
+                                    m->wpe, pos0);
     if ((st = fg_api->graph_status(g, err)) != FG_OK) return st;
     if (x == NULL) {
         fg_api->error_set(err, FG_E_NOMEM, "causal_lm: could not allocate the embeddings");
@@ -166,15 +159,15 @@ static fg_status read_config(causal_lm *m, const fg_params *params, lm_config *c
                           (long long)m->max_seq_len);
         return FG_E_RANGE;
     }
-    if (positional == NULL ||
-        (strcmp(positional, "learned") != 0 && strcmp(positional, "none") != 0)) {
-        fg_api->error_set(err, FG_E_INVALID_ARG,
-                          "causal_lm: positional '%s' is not one of: learned, none",
-                          positional != NULL ? positional : "(null)");
-        return FG_E_INVALID_ARG;
-    }
-    m->learned_pos = strcmp(positional, "learned") == 0;
-    return FG_OK;
+    for (int32_t i = 0; positional != NULL && lm_positional_names[i] != NULL; i++)
+        if (strcmp(positional, lm_positional_names[i]) == 0) {
+            m->positional = (lm_positional)i;
+            return FG_OK;
+        }
+    fg_api->error_set(err, FG_E_INVALID_ARG,
+                      "causal_lm: positional '%s' is not one of: learned, sinusoidal, none",
+                      positional != NULL ? positional : "(null)");
+    return FG_E_INVALID_ARG;
 }
 
 static fg_status build(causal_lm *m, fg_scope *scope, const lm_config *cfg, fg_error *err) {
@@ -184,8 +177,9 @@ static fg_status build(causal_lm *m, fg_scope *scope, const lm_config *cfg, fg_e
     if ((st = fg_api->param_new(scope, "wte.weight", 2, s_wte, FG_INIT_NORMAL, cfg->init_std,
                                 &m->wte, err)) != FG_OK)
         return st;
-    if (m->learned_pos && (st = fg_api->param_new(scope, "wpe.weight", 2, s_wpe, FG_INIT_NORMAL,
-                                                  cfg->init_std, &m->wpe, err)) != FG_OK)
+    if (m->positional == LM_POS_LEARNED &&
+        (st = fg_api->param_new(scope, "wpe.weight", 2, s_wpe, FG_INIT_NORMAL, cfg->init_std,
+                                &m->wpe, err)) != FG_OK)
         return st;
     m->blocks = fg_api->alloc(sizeof(lm_layer) * (size_t)m->num_layers);
     if (m->blocks == NULL) {

@@ -3,6 +3,9 @@
 #ifndef FG_TEST_H
 #define FG_TEST_H
 
+#include "tensor/tensor.h"
+
+#include <stdint.h>
 #include <stdio.h>
 
 extern int fg_test_failures;
@@ -36,6 +39,32 @@ void fg_test_write_file(const char *path, const char *text);
 
 /* Prints "<name>: N passed, M failed" and returns 0 when nothing failed. */
 int fg_test_finish(const char *name);
+
+/* A tensor owned by the test (zeroed data): a parameter (is_param) keeps its own gradient
+ * buffer; any other F32 tensor is marked as needing a gradient, which the graph provides
+ * during backward. Free with fg_test_tensor_free. */
+fg_tensor *fg_test_tensor(int32_t dtype, int32_t ndim, const int64_t *shape, int is_param);
+void fg_test_tensor_free(fg_tensor *t);
+/* Uniform in [lo, hi) from a fixed-seed generator: the same sequence every run.
+ * fg_test_seed restarts it, e.g. from a case's name, so a case's numbers do not depend
+ * on the cases before it. */
+double fg_test_uniform(double lo, double hi);
+void fg_test_seed(const char *name);
+
+/* Gradient checks by central finite differences. The objective runs a fresh forward and
+ * returns a scalar accumulated in double (e.g. sum(out * R) for a fixed random R). */
+typedef double (*fg_test_objective)(void *ctx);
+typedef struct fg_test_fd {
+    double eps;        /* step, added to and subtracted from each float */
+    double atol, rtol; /* pass when |a - n| <= atol + rtol * max(|a|, |n|) */
+} fg_test_fd;
+/* Perturbs every stride-th of the n floats of x in turn (restoring it) and compares
+ * (f(x+) - f(x-)) / (x+ - x-), the step as actually rounded to float, with grad[k]: one
+ * CHECK per element, failures named "<what>[k]". When that fails, a one-sided difference
+ * that matches passes instead: a relu's kink between x- and x+ spoils only the central
+ * one. Returns the largest |analytic - numeric| (of the difference that was used). */
+double fg_test_fd_check(const char *what, float *x, const float *grad, int64_t n, int64_t stride,
+                        fg_test_objective f, void *ctx, const fg_test_fd *tol);
 
 #endif
 

@@ -68,6 +68,21 @@ static fg_tensor *b_relu(fg_graph *g, fg_tensor **in) { return fg_op_relu(g, in[
 static fg_tensor *b_softmax(fg_graph *g, fg_tensor **in) { return fg_op_softmax(g, in[0]); }
 static fg_tensor *b_attention(fg_graph *g, fg_tensor **in) { return fg_op_attention_qkv(g, in[0], 2, FG_ATTN_CAUSAL); }
 static fg_tensor *b_attention_full(fg_graph *g, fg_tensor **in) { return fg_op_attention_qkv(g, in[0], 3, 0); }
+/* op_attention: heads, kv heads, flags, impl, dropout (seed fixed: the same mask every run) */
+static fg_tensor *attn(fg_graph *g, fg_tensor *x, int32_t H, int32_t Hkv, uint32_t flags, int32_t impl,
+                       double dropout) {
+    const fg_attention_desc d = {.struct_size = sizeof d, .num_heads = H, .num_kv_heads = Hkv,
+                                 .flags = flags, .impl = impl, .dropout = dropout, .scale = 0.6};
+    g->seed = 11;
+    return fg_op_attention(g, x, &d);
+}
+static fg_tensor *b_attn_gqa_plain(fg_graph *g, fg_tensor **in) { return attn(g, in[0], 4, 2, FG_ATTN_CAUSAL, FG_ATTN_IMPL_PLAIN, 0); }
+static fg_tensor *b_attn_gqa_lean(fg_graph *g, fg_tensor **in) { return attn(g, in[0], 4, 2, FG_ATTN_CAUSAL, FG_ATTN_IMPL_LEAN, 0); }
+static fg_tensor *b_attn_alibi_plain(fg_graph *g, fg_tensor **in) { return attn(g, in[0], 3, 1, FG_ATTN_CAUSAL | FG_ATTN_ALIBI, FG_ATTN_IMPL_PLAIN, 0); }
+static fg_tensor *b_attn_alibi_lean(fg_graph *g, fg_tensor **in) { return attn(g, in[0], 3, 1, FG_ATTN_CAUSAL | FG_ATTN_ALIBI, FG_ATTN_IMPL_LEAN, 0); }
+static fg_tensor *b_attn_full_alibi_lean(fg_graph *g, fg_tensor **in) { return attn(g, in[0], 2, 2, FG_ATTN_ALIBI, FG_ATTN_IMPL_LEAN, 0); }
+static fg_tensor *b_attn_drop_plain(fg_graph *g, fg_tensor **in) { return attn(g, in[0], 2, 1, FG_ATTN_CAUSAL, FG_ATTN_IMPL_PLAIN, 0.3); }
+static fg_tensor *b_attn_drop_lean(fg_graph *g, fg_tensor **in) { return attn(g, in[0], 2, 1, FG_ATTN_CAUSAL, FG_ATTN_IMPL_LEAN, 0.3); }
 static fg_tensor *b_cross_entropy(fg_graph *g, fg_tensor **in) {
     int32_t *t = in[1]->data;
     t[2] = -1; /* an ignored row */
@@ -103,6 +118,13 @@ static const op_case cases[] = {
     {"softmax", 1, {2}, {{3, 7}}, {0}, b_softmax},
     {"attention_causal", 1, {3}, {{2, 5, 24}}, {0}, b_attention},
     {"attention_full", 1, {3}, {{2, 4, 18}}, {0}, b_attention_full},
+    {"attn_gqa_plain", 1, {3}, {{2, 5, 24}}, {0}, b_attn_gqa_plain},        /* D = 3 */
+    {"attn_gqa_lean", 1, {3}, {{2, 5, 24}}, {0}, b_attn_gqa_lean},
+    {"attn_alibi_plain", 1, {3}, {{2, 6, 20}}, {0}, b_attn_alibi_plain},    /* D = 4 */
+    {"attn_alibi_lean", 1, {3}, {{2, 6, 20}}, {0}, b_attn_alibi_lean},
+    {"attn_nc_alibi_lean", 1, {3}, {{1, 7, 18}}, {0}, b_attn_full_alibi_lean}, /* D = 3 */
+    {"attn_dropout_plain", 1, {3}, {{2, 6, 16}}, {0}, b_attn_drop_plain},   /* D = 4 */
+    {"attn_dropout_lean", 1, {3}, {{2, 6, 16}}, {0}, b_attn_drop_lean},
     {"cross_entropy", 2, {2, 1}, {{6, 5}, {6}}, {0, 5}, b_cross_entropy},
     {"reshape", 2, {2, 2}, {{2, 6}, {3, 4}}, {0}, b_reshape},
     {"dropout", 1, {1}, {{100}}, {0}, b_dropout},

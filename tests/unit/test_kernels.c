@@ -205,42 +205,52 @@ static void ref_softmax(double *out, const double *x, int64_t N, int64_t C) {
     }
 }
 
-/* Naive attention straight from the definition. probs may be NULL. */
-static void ref_attention(double *out, double *probs, const double *qkv, int64_t B, int64_t T,
-                          int64_t C, int64_t H, int causal) {
-    int64_t hs = C / H;
-    double scale = 1.0 / sqrt((double)hs);
+/* Attention straight from the definition, on packed qkv [B, T, (H + 2 Hkv) D]: query
+ * head h uses kv head h / (H / Hkv); score = scale q.k - slope_h |i - j|, masked above
+ * the diagonal if causal; O = (P * mask) V with mask [B, H, T, T] the dropout
+ * multipliers (NULL: none). probs [B, H, T, T] and lse [B, H, T] may be NULL. */
+typedef struct {
+    int64_t B, T, H, Hkv, D;
+    int causal;
+    double scale;
+    const float *slopes; /* NULL: no ALiBi */
+    const double *mask;
+} att_cfg;
+
+static void ref_attention(double *out, double *probs, double *lse, const double *qkv,
+                          const att_cfg *c) {
+    const int64_t T = c->T, D = c->D, W = (c->H + 2 * c->Hkv) * D;
     double *p = dbuf(T);
-    for (int64_t b = 0; b < B; b++)
-        for (int64_t h = 0; h < H; h++)
+    for (int64_t b = 0; b < c->B; b++)
+        for (int64_t h = 0; h < c->H; h++) {
+            const int64_t g = h / (c->H / c->Hkv);
+            const double slope = c->slopes ? c->slopes[h] : 0.0;
             for (int64_t t = 0; t < T; t++) {
-                const double *q = qkv + (b * T + t) * 3 * C + h * hs;
+                const double *q = qkv + (b * T + t) * W + h * D;
                 double m = -INFINITY, s = 0.0;
                 for (int64_t j = 0; j < T; j++) {
-                    if (causal && j > t) {
-                        p[j] = -INFINITY;
-                        continue;
-                    }
-                    const double *k = qkv + (b * T + j) * 3 * C + C + h * hs;
+                    const double *k = qkv + (b * T + j) * W + (c->H + g) * D;
                     double d = 0.0;
-                    for (int64_t i = 0; i < hs; i++) d += q[i] * k[i];
-                    p[j] = d * scale;
+                    for (int64_t i = 0; i < D; i++) d += q[i] * k[i];
+                    p[j] = c->scale * d - slope * fabs((double)(t - j));
+                    if (c->causal && j > t) p[j] = -INFINITY;
                     m = fmax(m, p[j]);
                 }
-                for (int64_t j = 0; j < T; j++) {
-                    p[j] = (causal && j > t) ? 0.0 : exp(p[j] - m);
-                    s += p[j];
-                }
-                for (int64_t j = 0; j < T; j++) p[j] /= s;
-                double *o = out + (b * T + t) * C + h * hs;
-                for (int64_t i = 0; i < hs; i++) {
+                for (int64_t j = 0; j < T; j++) s += exp(p[j] - m);
+                for (int64_t j = 0; j < T; j++) p[j] = exp(p[j] - m) / s;
+                const int64_t row = (b * c->H + h) * T + t;
+                if (lse) lse[row] = m + log(s);
+                if (probs) memcpy(probs + row * T, p, (size_t)T * sizeof(double));
+                double *o = out + (b * T + t) * c->H * D + h * D;
+                for (int64_t i = 0; i < D; i++) {
                     double acc = 0.0;
                     for (int64_t j = 0; j < T; j++)
-                        acc += p[j] * qkv[(b * T + j) * 3 * C + 2 * C + h * hs + i];
+                        acc += p[j] * (c->mask ? c->mask[row * T + j] : 1.0) *
+                               qkv[(b * T + j) * W + (c->H + c->Hkv + g) * D + i];
                     o[i] = acc;
                 }
-                if (probs) memcpy(probs + ((b * H + h) * T + t) * T, p, (size_t)T * sizeof(double));
             }
+        }
     free(p);
 }
 
@@ -612,50 +622,177 @@ static void test_softmax_case(int64_t N, int64_t C, float range) {
 
 /* ---- attention ---------------------------------------------------------------------- */
 
+enum { PLAIN, LEAN };
+static const char *const impl_name[] = {"plain", "lean"};
+
+/* The kernel's description of packed qkv (k, v and their gradients follow q's heads). */
+static fgk_attn packed(const float *qkv, const att_cfg *c) {
+    const int64_t W = (c->H + 2 * c->Hkv) * c->D;
+    return (fgk_attn){.B = c->B, .T = c->T, .S = c->T, .H = c->H, .Hkv = c->Hkv, .D = c->D,
+                      .q = qkv, .k = qkv + c->H * c->D, .v = qkv + (c->H + c->Hkv) * c->D,
+                      .q_bs = c->T * W, .q_ts = W, .kv_bs = c->T * W, .kv_ts = W,
+                      .scale = (float)c->scale, .causal = c->causal, .slopes = c->slopes};
+}
+
+/* Forward (probs or lse per impl), then backward accumulating into dqkv. */
+static void run_attention(const fgk_attn *a, int impl, float *out, float *probs, float *lse,
+                          float *dqkv, const float *dout) {
+    fgk_attention_fwd(a, out, impl == PLAIN ? probs : NULL, lse);
+    if (dqkv == NULL) return;
+    const int64_t HD = a->H * a->D, KD = a->Hkv * a->D;
+    fgk_attention_bwd(a, dqkv, dqkv + HD, dqkv + HD + KD, dout, out, impl == PLAIN ? probs : NULL,
+                      impl == LEAN ? lse : NULL);
+}
+
 typedef struct {
     double *qkv, *out;
     const double *R;
-    int64_t B, T, C, H;
-    int causal;
+    att_cfg cfg;
 } att_ctx;
 
 static double att_loss(void *p) {
     att_ctx *c = p;
-    ref_attention(c->out, NULL, c->qkv, c->B, c->T, c->C, c->H, c->causal);
-    return dot_r(c->out, c->R, c->B * c->T * c->C);
+    ref_attention(c->out, NULL, NULL, c->qkv, &c->cfg);
+    return dot_r(c->out, c->R, c->cfg.B * c->cfg.T * c->cfg.H * c->cfg.D);
 }
 
-static void test_attention_case(int64_t B, int64_t T, int64_t C, int64_t H, int causal) {
-    printf("attention B=%lld T=%lld C=%lld H=%lld causal=%d\n", (long long)B, (long long)T,
-           (long long)C, (long long)H, causal);
-    int64_t nqkv = B * T * 3 * C, nout = B * T * C, np = B * H * T * T;
-    float *qkv = frand(nqkv, -1.5f, 1.5f), *out = fbuf(nout), *R = frand(nout, -1, 1);
-    float *probs = frand(np, -9, 9); /* garbage first: the kernel must write every entry */
-    att_ctx ctx = {to_double(qkv, nqkv), dbuf(nout), to_double(R, nout), B, T, C, H, causal};
-    double *rprobs = dbuf(np);
-    fgk_attention_fwd(out, probs, qkv, B, T, C, H, causal);
-    ref_attention(ctx.out, rprobs, ctx.qkv, B, T, C, H, causal);
-    check_close("forward vs double reference", out, ctx.out, nout, 1e-6, 1e-5);
-    check_close("probs vs double reference", probs, rprobs, np, 1e-7, 1e-5);
-    if (causal) {
-        int zero = 1;
-        for (int64_t bh = 0; bh < B * H; bh++)
-            for (int64_t t = 0; t < T; t++)
-                for (int64_t j = t + 1; j < T; j++) zero &= probs[(bh * T + t) * T + j] == 0.0f;
-        printf("  %-44s %s\n", "probs above the diagonal", zero ? "all 0" : "NOT 0");
-        CHECK(zero);
+/* Both paths against the double reference (forward, probabilities or log-sum-exp,
+ * gradients by finite differences), accumulation, and plain against lean. */
+static void test_attention_case(int64_t B, int64_t T, int64_t H, int64_t Hkv, int64_t D,
+                                int causal, int alibi, double scale) {
+    printf("attention B=%lld T=%lld H=%lld Hkv=%lld D=%lld causal=%d alibi=%d scale=%s\n",
+           (long long)B, (long long)T, (long long)H, (long long)Hkv, (long long)D, causal, alibi,
+           scale ? "0.3" : "1/sqrt(D)");
+    const int64_t W = (H + 2 * Hkv) * D, nqkv = B * T * W, nout = B * T * H * D;
+    const int64_t np = B * H * T * T, nl = B * H * T;
+    float *slopes = fbuf(H);
+    fgk_alibi_slopes(slopes, H);
+    att_cfg cfg = {B, T, H, Hkv, D, causal, scale ? scale : 1.0 / sqrt((double)D),
+                   alibi ? slopes : NULL, NULL};
+    float *qkv = frand(nqkv, -1.5f, 1.5f), *R = frand(nout, -1, 1);
+    att_ctx ctx = {to_double(qkv, nqkv), dbuf(nout), to_double(R, nout), cfg};
+    double *rout = dbuf(nout), *rprobs = dbuf(np), *rlse = dbuf(nl);
+    ref_attention(rout, rprobs, rlse, ctx.qkv, &cfg); /* ctx.out: the gradient checks' */
+    const fgk_attn a = packed(qkv, &cfg);
+    float *out[2], *dqkv[2];
+    for (int impl = PLAIN; impl <= LEAN; impl++) {
+        char what[64];
+        /* garbage first: the kernel must write every entry */
+        float *o = frand(nout, -9, 9), *probs = frand(np, -9, 9), *lse = frand(nl, -9, 9);
+        float *d = fbuf(nqkv);
+        run_attention(&a, impl, o, probs, lse, d, R);
+        snprintf(what, sizeof what, "%s forward vs double reference", impl_name[impl]);
+        check_close(what, o, rout, nout, 1e-6, 1e-5);
+        snprintf(what, sizeof what, "%s lse vs double reference", impl_name[impl]);
+        check_close(what, lse, rlse, nl, 1e-6, 1e-6);
+        if (impl == PLAIN) {
+            check_close("plain probs vs double reference", probs, rprobs, np, 1e-7, 1e-5);
+            int zero = 1;
+            for (int64_t bh = 0; causal && bh < B * H; bh++)
+                for (int64_t t = 0; t < T; t++)
+                    for (int64_t j = t + 1; j < T; j++) zero &= probs[(bh * T + t) * T + j] == 0.0f;
+            CHECK_MSG(zero, "causal: probabilities above the diagonal must be 0");
+        }
+        snprintf(what, sizeof what, "%s dqkv vs finite differences", impl_name[impl]);
+        check_grad(what, att_loss, &ctx, ctx.qkv, d, nqkv, 1e-6, 1e-5);
+
+        float *pre = frand(nqkv, -1, 1), *acc = fcopy(pre, nqkv);
+        run_attention(&a, impl, o, probs, lse, acc, R);
+        snprintf(what, sizeof what, "%s dqkv accumulates", impl_name[impl]);
+        check_accumulates(what, acc, pre, d, nqkv);
+        fgk_attention_bwd(&a, NULL, NULL, NULL, R, o, probs, lse); /* nothing to do */
+        out[impl] = o, dqkv[impl] = d;
+        free(probs), free(lse), free(pre), free(acc);
     }
+    double *po = to_double(out[PLAIN], nout), *pd = to_double(dqkv[PLAIN], nqkv);
+    check_close("lean vs plain forward", out[LEAN], po, nout, 1e-6, 1e-5);
+    check_close("lean vs plain dqkv", dqkv[LEAN], pd, nqkv, 1e-6, 1e-5);
 
-    float *dqkv = fbuf(nqkv);
-    fgk_attention_bwd(dqkv, R, qkv, probs, B, T, C, H, causal);
-    check_grad("dqkv vs finite differences", att_loss, &ctx, ctx.qkv, dqkv, nqkv, 1e-6, 1e-5);
+    free(po), free(pd), free(out[0]), free(out[1]), free(dqkv[0]), free(dqkv[1]);
+    free(slopes), free(qkv), free(R), free(rout), free(rprobs), free(rlse);
+    free(ctx.qkv), free(ctx.out), free((double *)ctx.R);
+}
 
-    float *pre = frand(nqkv, -1, 1), *acc = fcopy(pre, nqkv);
-    fgk_attention_bwd(acc, R, qkv, probs, B, T, C, H, causal);
-    check_accumulates("dqkv accumulates", acc, pre, dqkv, nqkv);
-    fgk_attention_bwd(NULL, R, qkv, probs, B, T, C, H, causal);
+static void test_alibi_slopes(void) {
+    printf("fgk_alibi_slopes\n");
+    float s8[8], s6[6], s3[3];
+    fgk_alibi_slopes(s8, 8);
+    fgk_alibi_slopes(s6, 6);
+    fgk_alibi_slopes(s3, 3);
+    int ok = 1;
+    for (int k = 1; k <= 8; k++) ok &= s8[k - 1] == ldexpf(1.0f, -k); /* 1/2 .. 1/256 */
+    /* get_slopes(6): those of 4 (2^-2, 2^-4, 2^-6, 2^-8), then of 8 at k = 1, 3 */
+    const float want6[6] = {0.25f, 0.0625f, 0.015625f, 0.00390625f, 0.5f, 0.125f};
+    const float want3[3] = {0.0625f, 0.00390625f, 0.25f}; /* 2: 2^-4, 2^-8; 4 at k = 1 */
+    for (int i = 0; i < 6; i++) ok &= s6[i] == want6[i];
+    for (int i = 0; i < 3; i++) ok &= s3[i] == want3[i];
+    printf("  %-44s %s\n", "n = 8, 6, 3 against get_slopes", ok ? "exact" : "WRONG");
+    CHECK(ok);
+}
 
-    free(qkv), free(out), free(R), free(probs), free(rprobs), free(dqkv), free(pre), free(acc);
+/* Dropout on the probabilities. With V = I (T = D), row t of the output is row t of the
+ * dropped probabilities, so the mask can be read back: every entry must be kept at
+ * 1/(1-p) or dropped, about p of them dropped, the same mask in both paths; then the
+ * gradients of both paths against finite differences of the reference with that mask. */
+static void test_attention_dropout(void) {
+    const int64_t B = 2, T = 64, H = 2, Hkv = 1, D = 64, W = (H + 2 * Hkv) * D;
+    const int64_t nqkv = B * T * W, nout = B * T * H * D, np = B * H * T * T;
+    const float p = 0.25f, keep = 1.0f / (1.0f - p);
+    printf("attention dropout p=%.2f B=%lld T=%lld H=%lld Hkv=%lld D=%lld causal\n", p,
+           (long long)B, (long long)T, (long long)H, (long long)Hkv, (long long)D);
+    att_cfg cfg = {B, T, H, Hkv, D, 1, 1.0 / sqrt((double)D), NULL, NULL};
+    float *qkv = frand(nqkv, -1.5f, 1.5f), *R = frand(nout, -1, 1);
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t t = 0; t < T; t++)
+            for (int64_t i = 0; i < D; i++) qkv[(b * T + t) * W + (H + Hkv) * D + i] = t == i;
+    double *rprobs = dbuf(np), *rout = dbuf(nout), *mask = dbuf(np);
+    double *dq = to_double(qkv, nqkv);
+    ref_attention(rout, rprobs, NULL, dq, &cfg);
+    fgk_attn a = packed(qkv, &cfg);
+    a.dropout = p, a.seed = 1234;
+    float *out[2] = {fbuf(nout), fbuf(nout)}, *probs = fbuf(np), *lse = fbuf(B * H * T);
+    run_attention(&a, PLAIN, out[PLAIN], probs, lse, NULL, NULL);
+    run_attention(&a, LEAN, out[LEAN], probs, lse, NULL, NULL);
+    int64_t kept = 0, dropped = 0, bad = 0;
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t h = 0; h < H; h++)
+            for (int64_t t = 0; t < T; t++)
+                for (int64_t j = 0; j <= t; j++) {
+                    const int64_t at = ((b * H + h) * T + t) * T + j;
+                    double ratio = out[PLAIN][(b * T + t) * H * D + h * D + j] / rprobs[at];
+                    mask[at] = ratio < 0.5 ? 0.0 : keep;
+                    bad += ratio != 0.0 && fabs(ratio - keep) > 1e-4;
+                    dropped += ratio == 0.0, kept += ratio != 0.0;
+                }
+    double frac = (double)dropped / (double)(kept + dropped);
+    printf("  %-44s %.4f of %lld (p = %.2f), %lld neither 0 nor 1/(1-p)\n", "dropped fraction",
+           frac, (long long)(kept + dropped), p, (long long)bad);
+    CHECK(bad == 0);
+    CHECK(fabs(frac - p) < 0.03); /* ~6 standard deviations */
+    check_equal_bits("lean output == plain output (same mask)", out[LEAN], out[PLAIN], nout);
+
+    /* gradients: random values, the same mask (it depends on the seed and indices only) */
+    for (int64_t i = 0; i < nqkv; i++) qkv[i] = rng_uniform(-1.5f, 1.5f);
+    cfg.mask = mask;
+    att_ctx ctx = {to_double(qkv, nqkv), dbuf(nout), to_double(R, nout), cfg};
+    for (int impl = PLAIN; impl <= LEAN; impl++) {
+        char what[64];
+        float *d = fbuf(nqkv);
+        run_attention(&a, impl, out[impl], probs, lse, d, R);
+        snprintf(what, sizeof what, "%s forward vs reference with the mask", impl_name[impl]);
+        att_loss(&ctx);
+        check_close(what, out[impl], ctx.out, nout, 1e-6, 1e-5);
+        snprintf(what, sizeof what, "%s dqkv vs finite differences", impl_name[impl]);
+        check_grad(what, att_loss, &ctx, ctx.qkv, d, nqkv, 1e-6, 1e-5);
+        free(d);
+    }
+    a.seed = 1235; /* another seed, another mask */
+    float *other = fbuf(nout);
+    run_attention(&a, PLAIN, other, probs, lse, NULL, NULL);
+    CHECK_MSG(memcmp(other, out[PLAIN], (size_t)nout * sizeof(float)) != 0,
+              "seeds 1234 and 1235 should give different masks");
+    free(other), free(qkv), free(R), free(rprobs), free(rout), free(mask), free(dq);
+    free(out[0]), free(out[1]), free(probs), free(lse);
     free(ctx.qkv), free(ctx.out), free((double *)ctx.R);
 }
 
@@ -808,20 +945,39 @@ static void test_dropout(void) {
 static void test_determinism(void) {
     printf("determinism (2 threads twice, and 1 thread)\n");
     {
-        const int64_t B = 3, T = 67, C = 96, H = 4;
-        int64_t nqkv = B * T * 3 * C, nout = B * T * C;
-        float *qkv = frand(nqkv, -1, 1), *dout = frand(nout, -1, 1), *out = fbuf(nout);
-        float *probs = fbuf(B * H * T * T);
-        float *g[3] = {fbuf(nqkv), fbuf(nqkv), fbuf(nqkv)};
-        fgk_attention_fwd(out, probs, qkv, B, T, C, H, 1);
-        for (int r = 0; r < 3; r++) {
-            omp_set_num_threads(r == 2 ? 1 : 2);
-            fgk_attention_bwd(g[r], dout, qkv, probs, B, T, C, H, 1);
+        /* grouped-query heads, ALiBi, dropout; T > one key block, so the lean forward
+         * takes several online-softmax steps and the backward several blocks */
+        const int64_t B = 2, T = 300, H = 4, Hkv = 2, D = 24, W = (H + 2 * Hkv) * D;
+        const int64_t nqkv = B * T * W, nout = B * T * H * D;
+        float slopes[4];
+        fgk_alibi_slopes(slopes, H);
+        att_cfg cfg = {B, T, H, Hkv, D, 1, 1.0 / sqrt((double)D), slopes, NULL};
+        float *qkv = frand(nqkv, -1, 1), *dout = frand(nout, -1, 1);
+        float *probs = fbuf(B * H * T * T), *lse = fbuf(B * H * T);
+        fgk_attn a = packed(qkv, &cfg);
+        a.dropout = 0.1f, a.seed = 99;
+        float *o[2][3], *g[2][3];
+        for (int impl = PLAIN; impl <= LEAN; impl++) {
+            char what[64];
+            for (int r = 0; r < 3; r++) {
+                omp_set_num_threads(r == 2 ? 1 : 2);
+                o[impl][r] = fbuf(nout), g[impl][r] = fbuf(nqkv);
+                run_attention(&a, impl, o[impl][r], probs, lse, g[impl][r], dout);
+            }
+            omp_set_num_threads(2);
+            snprintf(what, sizeof what, "attention %s fwd, 1 vs 2 threads", impl_name[impl]);
+            check_equal_bits(what, o[impl][0], o[impl][2], nout);
+            snprintf(what, sizeof what, "attention %s bwd, 2 threads run twice", impl_name[impl]);
+            check_equal_bits(what, g[impl][0], g[impl][1], nqkv);
+            snprintf(what, sizeof what, "attention %s bwd, 1 vs 2 threads", impl_name[impl]);
+            check_equal_bits(what, g[impl][0], g[impl][2], nqkv);
         }
-        omp_set_num_threads(2);
-        check_equal_bits("attention bwd, 2 threads run twice", g[0], g[1], nqkv);
-        check_equal_bits("attention bwd, 1 vs 2 threads", g[0], g[2], nqkv);
-        free(qkv), free(dout), free(out), free(probs), free(g[0]), free(g[1]), free(g[2]);
+        double *po = to_double(o[PLAIN][0], nout), *pg = to_double(g[PLAIN][0], nqkv);
+        check_close("attention dropout: lean vs plain forward", o[LEAN][0], po, nout, 1e-6, 1e-5);
+        check_close("attention dropout: lean vs plain dqkv", g[LEAN][0], pg, nqkv, 1e-6, 1e-5);
+        for (int impl = 0; impl < 2; impl++)
+            for (int r = 0; r < 3; r++) free(o[impl][r]), free(g[impl][r]);
+        free(po), free(pg), free(qkv), free(dout), free(probs), free(lse);
     }
     {
         const int64_t N = 1000, C = 96;
@@ -914,13 +1070,24 @@ int main(void) {
     test_softmax_case(3, 257, 20);
     test_softmax_case(70, 1000, 5);
 
-    test_attention_case(1, 1, 3, 1, 1);
-    test_attention_case(2, 7, 15, 3, 1);
-    test_attention_case(2, 7, 15, 3, 0);
-    test_attention_case(1, 37, 64, 4, 1);
-    test_attention_case(2, 33, 96, 2, 0);
-    test_attention_case(2, 70, 96, 2, 1);
-    test_attention_case(1, 40, 256, 2, 1); /* hs = 128: several column tiles */
+    test_alibi_slopes();
+    /* B, T, H, Hkv, D, causal, alibi, scale (0: 1/sqrt(D)) */
+    test_attention_case(1, 1, 1, 1, 3, 1, 0, 0);
+    test_attention_case(2, 7, 3, 3, 5, 1, 0, 0);
+    test_attention_case(2, 7, 3, 3, 5, 0, 0, 0);
+    test_attention_case(1, 37, 4, 4, 16, 1, 0, 0);
+    test_attention_case(1, 37, 4, 2, 12, 1, 0, 0);  /* grouped-query, odd T and D */
+    test_attention_case(2, 37, 4, 1, 12, 0, 0, 0);  /* multi-query, non-causal */
+    test_attention_case(1, 37, 3, 3, 12, 1, 1, 0);  /* ALiBi, 3 heads */
+    test_attention_case(2, 20, 4, 2, 8, 0, 1, 0);   /* ALiBi non-causal, 4 heads */
+    test_attention_case(1, 33, 6, 2, 16, 1, 1, 0.3); /* ALiBi, 6 heads; custom scale */
+    test_attention_case(2, 33, 2, 2, 48, 0, 0, 0.3);
+    test_attention_case(2, 70, 2, 2, 48, 1, 0, 0);
+    test_attention_case(1, 40, 2, 2, 128, 1, 0, 0); /* D = 128: several column tiles */
+    /* several query blocks of the backward; T = 300 also two online-softmax steps */
+    test_attention_case(1, 300, 2, 1, 40, 1, 1, 0);
+    test_attention_case(1, 200, 3, 3, 20, 0, 0, 0);
+    test_attention_dropout();
 
     test_cross_entropy_case(1, 1, 0, 1);
     test_cross_entropy_case(9, 13, 3, 4);
