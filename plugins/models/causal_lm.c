@@ -21,6 +21,10 @@ static const fg_param_spec causal_lm_spec[] = {
                 "[max_seq_len, d_model]); sinusoidal (Vaswani et al.: PE[p, 2i] = "
                 "sin(p / 10000^(2i/d_model)), PE[p, 2i+1] = cos(...), no parameter); none (e.g. "
                 "with rope or alibi attention)"),
+    FG_SPEC_FLOAT("embedding_scale", "1.0", 0, INFINITY,
+                  "multiplies the token embeddings before positions are added (not the tied "
+                  "output projection); Vaswani et al. use sqrt(d_model) with sinusoidal "
+                  "positions, so the positions do not drown the tokens"),
     FG_SPEC_BOOL("tie_embeddings", "true",
                  "share the output projection with the token embedding wte"),
     FG_SPEC_FLOAT("init_std", "0.02", 0, INFINITY,

@@ -7,6 +7,7 @@
  * by depth. */
 #include "lm_internal.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@ typedef struct causal_lm {
     const fg_model_vtbl *vt;
     int64_t vocab_size, d_model, num_layers, max_seq_len;
     lm_positional positional;
+    double embedding_scale; /* multiplies the token embeddings (not the tied output) */
     int32_t tied;
     fg_tensor *wte, *wpe, *lm_head; /* wpe NULL without learned positions; lm_head when untied */
     lm_layer *blocks;               /* num_layers entries; objects owned by the host */
@@ -84,8 +86,9 @@ static fg_status lm_forward(void *self, fg_graph *g, fg_tensor *tokens, fg_tenso
     const int64_t pos0 = fg_api->graph_position(g);
     fg_status st = check_inputs(m, tokens, targets, pos0, err);
     if (st != FG_OK) return st;
-    fg_tensor *x = lm_add_positions(g, fg_api->op_embedding(g, tokens, m->wte), m->positional,
-                                    m->wpe, pos0);
+    fg_tensor *x = fg_api->op_embedding(g, tokens, m->wte);
+    if (m->embedding_scale != 1.0) x = fg_api->op_scale(g, x, m->embedding_scale);
+    x = lm_add_positions(g, x, m->positional, m->wpe, pos0);
     if ((st = fg_api->graph_status(g, err)) != FG_OK) return st;
     if (x == NULL) {
         fg_api->error_set(err, FG_E_NOMEM, "causal_lm: could not allocate the embeddings");
@@ -148,8 +151,14 @@ static fg_status read_config(causal_lm *m, const fg_params *params, lm_config *c
             FG_OK ||
         (st = fg_api->param_str(params, "positional", &positional, err)) != FG_OK ||
         (st = fg_api->param_bool(params, "tie_embeddings", &m->tied, err)) != FG_OK ||
+        (st = fg_api->param_float(params, "embedding_scale", &m->embedding_scale, err)) != FG_OK ||
         (st = fg_api->param_float(params, "init_std", &cfg->init_std, err)) != FG_OK)
         return st;
+    if (!(m->embedding_scale > 0.0 && isfinite(m->embedding_scale))) {
+        fg_api->error_set(err, FG_E_RANGE, "causal_lm: embedding_scale %g must be finite and > 0",
+                          m->embedding_scale);
+        return FG_E_RANGE;
+    }
     if (m->vocab_size < 2 || m->vocab_size > INT32_MAX || m->d_model < 1 || m->num_layers < 1 ||
         m->max_seq_len < 1 || m->max_seq_len > INT32_MAX) {
         fg_api->error_set(err, FG_E_RANGE,

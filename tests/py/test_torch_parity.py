@@ -5,7 +5,8 @@ Two models, each 2 blocks wide enough for every piece to matter:
   A. multi-head attention with rotary embeddings (4 query heads over 2 key/value heads) +
      SwiGLU feed-forward + RMSNorm, no absolute positions, tied embeddings;
   B. ALiBi attention (6 heads: not a power of two, so the slope rule's second branch runs)
-     + GELU MLP + LayerNorm, sinusoidal absolute positions, untied output projection.
+     + GELU MLP + LayerNorm, sinusoidal absolute positions over token embeddings scaled by
+     sqrt(d_model), untied output projection.
 Weights are drawn here (std 0.2, so attention is far from uniform and the logits spread),
 written as safetensors, loaded by tests/tools/fg_model_probe; both sides run in float32.
 Tolerance: max |difference| <= 2e-5 * max |logit| + 1e-5 (float32 round-off through two
@@ -100,7 +101,7 @@ def attention(x, W, p, H, Hkv, kind):
 
 
 def torch_logits(W, tokens, spec):
-    x = W["wte.weight"][tokens]
+    x = W["wte.weight"][tokens] * spec.get("embedding_scale", 1.0)
     if spec["positional"] == "sinusoidal":
         x = x + sinusoidal(tokens.shape[1], C)
     if spec["norm"] == "rmsnorm":
@@ -140,6 +141,7 @@ model: !singleton:causal_lm
 """),
     "alibi+mlp+layernorm (6 heads)": dict(
         H=6, Hkv=6, attn="alibi", ff="mlp", norm="layernorm", positional="sinusoidal", tied=False,
+        embedding_scale=math.sqrt(C),
         yaml="""
 model: !singleton:causal_lm
   vocab_size: {V}
@@ -147,6 +149,7 @@ model: !singleton:causal_lm
   num_layers: {L}
   max_seq_len: {T}
   positional: sinusoidal
+  embedding_scale: {scale!r}
   tie_embeddings: false
   block: !partial:pre_norm_block
     attention: !partial:multihead {{ num_heads: 6, positional: alibi }}
@@ -201,7 +204,7 @@ def main():
             W = weights_for(spec, rng)
             write_safetensors(os.path.join(d, "w.safetensors"), W)
             with open(os.path.join(d, "model.yaml"), "w") as f:
-                f.write(spec["yaml"].format(V=V, C=C, L=L, T=T))
+                f.write(spec["yaml"].format(V=V, C=C, L=L, T=T, scale=spec.get("embedding_scale", 1.0)))
             tokens = rng.integers(0, V, size=(B, T)).astype("<i4")
             tokens.tofile(os.path.join(d, "tokens.i32"))
             run = subprocess.run([probe, os.path.join(d, "model.yaml"), os.path.join(d, "w.safetensors"),
