@@ -14,6 +14,8 @@
 #include "autodiff/ops.h"
 #include "threads/threads.h"
 
+#include "fg_test.h"
+
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,22 +24,6 @@
 static int fail(const char *what, const char *msg) {
     fprintf(stderr, "fg_op_probe: %s: %s\n", what, msg);
     return 1;
-}
-
-static char *read_file(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) return NULL;
-    char *buf = NULL;
-    long n = -1;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0)
-        buf = malloc((size_t)n + 1);
-    if (buf != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf != NULL) buf[n] = '\0';
-    return buf;
 }
 
 /* inputs[name] as an F32 graph tensor; NULL (with the graph failed) when absent or bad. */
@@ -111,7 +97,7 @@ static void print_tensor(const fg_tensor *t) {
 int main(int argc, char **argv) {
     if (argc != 2) return fail("usage", "fg_op_probe INPUT.json");
     fg_threads_init(1);
-    char *text = read_file(argv[1]);
+    char *text = fg_test_read_file(argv[1], NULL);
     cJSON *input = text != NULL ? cJSON_Parse(text) : NULL;
     free(text);
     if (input == NULL) return fail(argv[1], "cannot read JSON");

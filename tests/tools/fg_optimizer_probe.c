@@ -20,25 +20,14 @@
 #include "tensor/tensor.h"
 #include "threads/threads.h"
 
+#include "fg_test.h"
+
 #include <cjson/cJSON.h>
 #include <forgather/fg_components.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static char *read_file(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) n = 0;
-    if (buf) buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
 
 static int fail(const char *what, const char *msg) {
     fprintf(stderr, "fg_optimizer_probe: %s: %s\n", what, msg);
@@ -73,7 +62,7 @@ static fg_status reload(const fg_partial *partial, const fg_create_args *args, v
 int main(int argc, char **argv) {
     if (argc != 3) return fail("usage", "fg_optimizer_probe CONFIG.yaml INPUT.json");
     fg_threads_init(1);
-    char *input_text = read_file(argv[2]);
+    char *input_text = fg_test_read_file(argv[2], NULL);
     cJSON *input = input_text ? cJSON_Parse(input_text) : NULL;
     if (input == NULL) return fail(argv[2], "cannot read JSON");
     cJSON *jparams = cJSON_GetObjectItem(input, "params");
