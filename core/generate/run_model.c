@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -53,7 +54,10 @@ static fg_status build(fg_run_model *m, const char *file, fg_error *err) {
     if (st != FG_OK) return st;
     m->model_vt = *(const fg_model_vtbl *const *)m->model;
     m->tok_vt = *(const fg_tokenizer_vtbl *const *)m->tokenizer;
-    if (m->model_vt->base.struct_size < sizeof *m->model_vt || m->tok_vt->base.struct_size < sizeof *m->tok_vt)
+    /* max_seq_len and decode are the last slots generation calls (emit_code, after them,
+     * is optional) */
+    if (m->model_vt->base.struct_size < FG_VTBL_THROUGH(fg_model_vtbl, max_seq_len) ||
+        m->tok_vt->base.struct_size < FG_VTBL_THROUGH(fg_tokenizer_vtbl, decode))
         return fg_error_set(err, FG_E_ABI, "%s: main.model or main.tokenizer has a vtable older than this host's",
                             file);
     return FG_OK;

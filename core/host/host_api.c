@@ -5,6 +5,7 @@
 #include "autodiff/graph.h"
 #include "autodiff/ops.h"
 #include "autodiff/param_ops.h"
+#include "codegen/codegen.h"
 #include "config/objects.h"
 #include "host/params_api.h"
 #include "io/json_log.h"
@@ -212,6 +213,10 @@ static const fg_host_api host_api = {
     .graph_kv_cache = fg_graph_kv_cache,
     .graph_position = fg_graph_position,
     .op_swish = fg_op_swish,
+    .code_printf = fg_codegen_printf,
+    .code_param = fg_codegen_param,
+    .code_call = fg_codegen_call,
+    .code_helper = fg_codegen_helper,
 };
 
 static const fg_host_info host_info = {

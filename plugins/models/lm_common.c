@@ -47,7 +47,7 @@ fg_status lm_layer_create(const char *who, const fg_partial *partial, int32_t ki
     }
     /* The host checks the slot's kind; this guards against a vtable too small to call. */
     const fg_layer_vtbl *vt = obj != NULL ? *(const fg_layer_vtbl *const *)obj : NULL;
-    if (vt == NULL || vt->base.kind != kind || vt->base.struct_size < sizeof(fg_layer_vtbl) ||
+    if (vt == NULL || vt->base.kind != kind || vt->base.struct_size < FG_VTBL_THROUGH(fg_layer_vtbl, forward) ||
         vt->forward == NULL) {
         fg_api->error_set(err, FG_E_TYPE,
                           "%s: %s from factory '%s' is not a layer of kind %d with a forward", who,

@@ -52,11 +52,11 @@ static fg_status get_object(const fg_params *params, const char *key, int32_t ki
 static fg_status read_objects(simple_trainer *t, const fg_params *params, fg_error *err) {
     const void *vt = NULL;
     fg_status st;
-    if ((st = get_object(params, "model", FG_KIND_MODEL, sizeof(fg_model_vtbl), 0, &t->model, &vt,
+    if ((st = get_object(params, "model", FG_KIND_MODEL, FG_VTBL_THROUGH(fg_model_vtbl, max_seq_len), 0, &t->model, &vt,
                          err)) != FG_OK)
         return st;
     t->model_vt = vt;
-    if ((st = get_object(params, "tokenizer", FG_KIND_TOKENIZER, sizeof(fg_tokenizer_vtbl), 1,
+    if ((st = get_object(params, "tokenizer", FG_KIND_TOKENIZER, FG_VTBL_THROUGH(fg_tokenizer_vtbl, decode), 1,
                          &t->tokenizer, &vt, err)) != FG_OK)
         return st;
     t->tok_vt = vt;

@@ -58,6 +58,11 @@ typedef struct fg_error {
                                      sizeof((table_ptr)->member) &&                     \
      (table_ptr)->member != NULL)
 
+/* The size a table must have to hold every slot up to and including `member`: the
+ * minimum to require of an object's vtable when calling slots up to that one, so tables
+ * of plugins built before later slots were appended stay usable. */
+#define FG_VTBL_THROUGH(type, member) ((uint32_t)(offsetof(type, member) + sizeof(((type *)0)->member)))
+
 FG_END_DECLS
 
 #endif

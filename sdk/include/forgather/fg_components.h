@@ -21,11 +21,18 @@ typedef struct fg_create_args {
     int64_t total_steps;          /* lr schedules: length of training */
 } fg_create_args;
 
+/* Code generation (ABI 1.3, optional): writes the body of the C function that computes
+ * what forward computes, for a standalone program (`fgrun code`; see fg_codegen in
+ * fg_host_api.h for the function each kind writes and the services it may call). NULL
+ * when the component cannot be exported; the host then names it in its error. */
+typedef fg_status (*fg_emit_code_fn)(const void *self, fg_codegen *cg, fg_error *err);
+
 /* attention, feedforward, norm, block, positional, embedding:
  * x [B, T, d_model] -> *out [B, T, d_model]. Built from host ops on graph g. */
 typedef struct fg_layer_vtbl {
     fg_vtbl_header base;
     fg_status (*forward)(void *self, fg_graph *g, fg_tensor *x, fg_tensor **out, fg_error *err);
+    fg_emit_code_fn emit_code; /* ABI 1.3, optional */
 } fg_layer_vtbl;
 
 /* A language model: tokens [B, T] int32 -> logits [B, T, vocab]; with targets [B, T]
@@ -36,6 +43,7 @@ typedef struct fg_model_vtbl {
                          fg_tensor **logits, fg_tensor **loss, fg_error *err);
     int64_t (*vocab_size)(const void *self);
     int64_t (*max_seq_len)(const void *self);
+    fg_emit_code_fn emit_code; /* ABI 1.3, optional */
 } fg_model_vtbl;
 
 /* Updates the parameters it was created with from their gradients.
@@ -69,6 +77,7 @@ typedef struct fg_tokenizer_vtbl {
     /* Writes at most `cap` bytes (NUL-terminated when room); *len_out as above. */
     fg_status (*decode)(const void *self, const int32_t *ids, size_t n, char *text,
                         size_t cap, size_t *len_out, fg_error *err);
+    fg_emit_code_fn emit_code; /* ABI 1.3, optional */
 } fg_tokenizer_vtbl;
 
 /* A token stream that can be read at any offset. */

@@ -221,7 +221,41 @@ typedef struct fg_host_api {
     /* Swish with a learned slope per channel (Ramachandran et al. 2017):
      * y = x * sigmoid(beta * x), beta [W] broadcast over the rows of x [..., W]. */
     fg_tensor *(*op_swish)(fg_graph *g, fg_tensor *x, fg_tensor *beta);
+
+    /* Code generation: the services an emit_code entry calls (see fg_codegen below). */
+    /* Appends text to the body of the function being written. */
+    void (*code_printf)(fg_codegen *cg, const char *fmt, ...) FG_PRINTF(2, 3);
+    /* The C expression (a `const float *`) for a parameter's data in the generated
+     * program, e.g. "W->blocks_0_attn_qkv_weight"; NULL for a tensor that is not a
+     * parameter of the exported model. */
+    const char *(*code_param)(fg_codegen *cg, const fg_tensor *param);
+    /* Writes the function of a child object (once) and a call to it into the current
+     * body: for layers `F(x, y, T);`, with x and y C expressions of `float *` [T, C]. */
+    fg_status (*code_call)(fg_codegen *cg, const void *child, const char *x, const char *y,
+                           fg_error *err);
+    /* A file-level definition the body needs beyond the runtime (fgc_runtime.h), written
+     * once per name however many components ask for it. */
+    fg_status (*code_helper)(fg_codegen *cg, const char *name, const char *definition,
+                             fg_error *err);
 } fg_host_api;
+
+/* ---- fg_codegen (ABI 1.3) ----------------------------------------------------------
+ * `fgrun code` turns a model into a standalone C program: <config>.c/.h written by the
+ * components' emit_code entries, plus the Forgather C runtime (fgc_runtime.h: plain C99
+ * functions over float arrays, batch 1) that the generated code calls. Each object writes
+ * the body of one function; the host writes its signature, a comment naming the config
+ * node the object came from, and the braces:
+ *
+ *   model      void F(const int32_t *tokens, int T, float *logits)   logits [T, vocab]
+ *   block, attention, feedforward, norm
+ *              void F(const float *x, float *y, int T)                x, y [T, d_model]
+ *   tokenizer  the definitions of
+ *                int fgc_encode(const char *text, int32_t *ids, int cap)  (returns count)
+ *                int fgc_decode(int32_t id, char *out, int cap)          (returns bytes)
+ *
+ * Sizes other than T are known when the code is written: emit them as literals. Scratch
+ * arrays come from fgc_alloc (freed with fgc_free before returning). Positions run from
+ * 0 to T-1 (the generated program runs whole sequences, no KV cache). */
 
 typedef struct fg_host_info {
     uint32_t struct_size;

@@ -6,6 +6,7 @@
 
 FG_BEGIN_DECLS
 
+typedef struct fg_codegen fg_codegen; /* a standalone C program being written (ABI 1.3) */
 typedef struct fg_tensor fg_tensor;   /* n-d array; activations live in a graph's arena */
 typedef struct fg_graph fg_graph;     /* one forward/backward: the tape and its arena */
 typedef struct fg_scope fg_scope;     /* where parameters are created: a dotted name prefix */
