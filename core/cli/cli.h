@@ -24,6 +24,16 @@ int fg_cmd_runs(const fg_cli_globals *g, int argc, char **argv);
 int fg_cmd_tb(const fg_cli_globals *g, int argc, char **argv);
 int fg_cmd_compare(const fg_cli_globals *g, int argc, char **argv);
 int fg_cmd_generate(const fg_cli_globals *g, int argc, char **argv);
+int fg_cmd_code(const fg_cli_globals *g, int argc, char **argv);
+
+struct fg_objects;
+/* The name of the code generated for a config: its stem as a C identifier ("rope_gqa"). */
+void fg_cli_code_name(const char *config, char *out, size_t cap);
+/* Writes the standalone C project (fgrun code) of the graph's main.model and
+ * main.tokenizer into out_dir. config names the config in errors and gives the name;
+ * origin and weights are what the comments and README say it came from and runs on. */
+fg_status fg_cli_export_code(struct fg_objects *objects, const char *config, const char *origin,
+                             const char *weights, const char *out_dir, fg_error *err);
 
 struct fg_run_list;
 /* The runs under dir (or dir itself, a run directory) into list; a subdirectory that is not

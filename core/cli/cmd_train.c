@@ -19,10 +19,10 @@
 
 #include <forgather/fg_components.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct train_options {
     fg_render_opts render; /* config FILE, -I, --var, --fixed-time */
@@ -74,22 +74,6 @@ static int parse_options(int argc, char **argv, train_options *o) {
         }
     }
     return 0;
-}
-
-/* "examples/tiny_gpt/config.yaml" -> "tiny_gpt"; "exp/lr_sweep.yaml" -> "lr_sweep". */
-static void run_name(const char *config, char *out, size_t cap) {
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s", config);
-    char *base = strrchr(path, '/');
-    char *file = base ? base + 1 : path;
-    char *dot = strrchr(file, '.');
-    if (dot) *dot = '\0';
-    if (strcmp(file, "config") == 0 && base != NULL) {
-        *base = '\0';
-        char *parent = strrchr(path, '/');
-        file = parent ? parent + 1 : path;
-    }
-    snprintf(out, cap, "%s", file[0] ? file : "run");
 }
 
 static int resolve_seed(const train_options *o, const fg_config *cfg, uint64_t *seed) {
@@ -196,6 +180,21 @@ typedef struct train_context {
     char **argv;
 } train_context;
 
+/* The run's code/ (what fgrun code writes) beside the model.safetensors the trainer
+ * saved: a model that cannot be exported costs a warning, never the run. */
+static void write_run_code(const train_context *c, fg_objects *objs, const fg_run *run) {
+    char weights[4200], out_dir[4200], origin[8400];
+    snprintf(weights, sizeof weights, "%s/model.safetensors", run->dir);
+    if (access(weights, F_OK) != 0) return; /* args.save_model: false */
+    snprintf(out_dir, sizeof out_dir, "%s/code", run->dir);
+    snprintf(origin, sizeof origin, "%s, run %s", c->rendered->name, run->dir);
+    fg_error err = {0};
+    if (fg_cli_export_code(objs, c->rendered->name, origin, "../model.safetensors", out_dir, &err) == FG_OK)
+        fprintf(stderr, "standalone C code: %s (see its README.md)\n", out_dir);
+    else
+        fprintf(stderr, "fgrun: warning: %s; the run has no code/ directory\n", err.msg);
+}
+
 /* Builds and trains one YAML document of the rendered config. */
 static int train_one(const train_context *c, const char *doc, run_result *res) {
     const train_options *o = c->o;
@@ -272,6 +271,7 @@ static int train_one(const train_context *c, const char *doc, run_result *res) {
     const fg_trainer_vtbl *vt = *(const fg_trainer_vtbl *const *)trainer;
     if (vt->train(trainer, run, &err) != FG_OK) goto fail;
     rc = fg_run_interrupted() ? FG_RUN_EXIT_INTERRUPTED : 0;
+    write_run_code(c, objs, run);
     goto done;
 fail:
     fprintf(stderr, "fgrun: error: %s\n", err.msg[0] ? err.msg : "failed without a message");
@@ -331,7 +331,7 @@ int fg_cmd_train(const fg_cli_globals *g, int argc, char **argv) {
         goto done;
     }
     char base[256];
-    run_name(rendered.name, base, sizeof base);
+    fg_cli_config_stem(rendered.name, base, sizeof base);
     train_context ctx = {.o = &o, .registry = &registry, .rendered = &rendered, .argc = argc, .argv = argv};
     rc = 0;
     for (size_t k = 0; k < n_docs && !fg_run_interrupted(); k++) {

@@ -17,7 +17,7 @@ static const struct {
     {"targets", fg_cmd_targets}, {"ls", fg_cmd_ls},   {"index", fg_cmd_index},
     {"meta", fg_cmd_meta},   {"tlist", fg_cmd_tlist},   {"runs", fg_cmd_runs},
     {"tb", fg_cmd_tb},       {"compare", fg_cmd_compare}, {"generate", fg_cmd_generate},
-    {"plugin", fg_cmd_plugin},
+    {"plugin", fg_cmd_plugin}, {"code", fg_cmd_code},
 };
 
 int main(int argc, char **argv) {

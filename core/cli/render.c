@@ -232,3 +232,18 @@ fg_status fg_split_documents(const char *text, size_t len, char ***docs, size_t 
     }
     return FG_OK;
 }
+
+void fg_cli_config_stem(const char *config, char *out, size_t cap) {
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s", config);
+    char *base = strrchr(path, '/');
+    char *file = base ? base + 1 : path;
+    char *dot = strrchr(file, '.');
+    if (dot) *dot = '\0';
+    if (strcmp(file, "config") == 0 && base != NULL) {
+        *base = '\0';
+        char *parent = strrchr(path, '/');
+        file = parent ? parent + 1 : path;
+    }
+    snprintf(out, cap, "%s", file[0] ? file : "run");
+}

@@ -52,6 +52,11 @@ fg_status fg_cli_render(const fg_cli_globals *g, const fg_render_opts *o, fg_ren
                         fg_error *err);
 void fg_rendered_free(fg_rendered *r);
 
+/* A config's name for runs and generated code: its file stem ("exp/lr_sweep.yaml" ->
+ * "lr_sweep"), or its directory's for config.yaml ("examples/tiny_gpt/config.yaml" ->
+ * "tiny_gpt"). */
+void fg_cli_config_stem(const char *config, char *out, size_t cap);
+
 /* The same for one config (NULL: the default) of a project already open, so listings
  * render many configs without reading meta.yaml again. *out must start zeroed; on error
  * the caller frees it with fg_rendered_free. */

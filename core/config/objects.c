@@ -429,7 +429,8 @@ fg_status fg_objects_construct(const fg_partial *partial, const fg_create_args *
         return fg_error_set(err, FG_E_NOMEM, "out of memory");
     }
     o->owned = grown;
-    o->owned[o->n_owned++] = (fg_owned_object){obj, partial->ref, root_scope};
+    o->owned[o->n_owned++] = (fg_owned_object){
+        obj, root_scope, {partial, local.scope, local.layer_index, local.d_model}};
     *out = obj;
     return FG_OK;
 }
@@ -531,7 +532,13 @@ fg_scope *fg_objects_scope_of(const void *object) {
     fg_objects *o = current_objects;
     if (o == NULL) return NULL;
     for (size_t i = 0; i < o->n_owned; i++)
-        if (o->owned[i].object == object) return o->owned[i].scope;
+        if (o->owned[i].object == object) return o->owned[i].root_scope;
+    return NULL;
+}
+
+const fg_object_info *fg_objects_info(const fg_objects *o, const void *object) {
+    for (size_t i = 0; i < o->n_owned; i++)
+        if (o->owned[i].object == object) return &o->owned[i].info;
     return NULL;
 }
 

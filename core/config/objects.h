@@ -61,6 +61,21 @@ fg_status fg_objects_param_object(const fg_params *p, const char *key, void **ou
 fg_status fg_objects_param_object_list(const fg_params *p, const char *key, void *const **objects,
                                        uint64_t *n, fg_error *err);
 fg_scope *fg_objects_scope_of(const void *object);
+
+/* Where a constructed object came from, for `fgrun code`. */
+typedef struct fg_object_info {
+    const fg_partial *partial; /* factory (partial->ref) and config node (partial->node) */
+    const fg_scope *scope;     /* the scope it was created in: a model's root ("") or the
+                                * child scope its owner made ("blocks.0.attn"); NULL if none */
+    int32_t layer_index;       /* fg_create_args.layer_index: -1 when none */
+    int64_t d_model;           /* fg_create_args.d_model: 0 when none */
+} fg_object_info;
+/* NULL when the graph did not construct `object`. */
+const fg_object_info *fg_objects_info(const fg_objects *o, const void *object);
+/* The dotted path by which the config first reaches `node`, breadth-first from the root
+ * through the parameters of each bound node (defaults included) and plain containers:
+ * "model.block.attention", "model.final_norm", "main.callbacks.0". "" when unreachable. */
+void fg_objects_node_path(const fg_objects *o, const fg_node *node, char *out, size_t cap);
 fg_status fg_scope_new_child(fg_scope *parent, const char *name, fg_scope **out, fg_error *err);
 fg_status fg_scope_param_new(fg_scope *scope, const char *name, int32_t ndim, const int64_t *shape,
                              int32_t init, double init_arg, fg_tensor **out, fg_error *err);

@@ -12,8 +12,8 @@ typedef struct fg_param_store {
 
 typedef struct fg_owned_object {
     void *object;
-    const fg_factory_ref *ref;
-    fg_scope *scope; /* the root scope created for a model, else NULL */
+    fg_scope *root_scope; /* the root scope created for a model, else NULL */
+    fg_object_info info;
 } fg_owned_object;
 
 typedef struct fg_binding {

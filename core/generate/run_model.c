@@ -47,20 +47,26 @@ static fg_status weights_path(const char *run_dir, const char *checkpoint, char 
     return st;
 }
 
-static fg_status build(fg_run_model *m, const char *file, fg_error *err) {
-    fg_status st = fg_objects_create(&m->registry, m->config, &m->objects, err);
-    if (st == FG_OK) st = fg_objects_build(m->objects, "main.model", FG_KIND_MODEL, &m->model, err);
-    if (st == FG_OK) st = fg_objects_build(m->objects, "main.tokenizer", FG_KIND_TOKENIZER, &m->tokenizer, err);
+fg_status fg_build_main_model(fg_objects *objects, const char *file, void **model, const fg_model_vtbl **model_vt,
+                              void **tokenizer, const fg_tokenizer_vtbl **tok_vt, fg_error *err) {
+    fg_status st = fg_objects_build(objects, "main.model", FG_KIND_MODEL, model, err);
+    if (st == FG_OK) st = fg_objects_build(objects, "main.tokenizer", FG_KIND_TOKENIZER, tokenizer, err);
     if (st != FG_OK) return st;
-    m->model_vt = *(const fg_model_vtbl *const *)m->model;
-    m->tok_vt = *(const fg_tokenizer_vtbl *const *)m->tokenizer;
+    *model_vt = *(const fg_model_vtbl *const *)*model;
+    *tok_vt = *(const fg_tokenizer_vtbl *const *)*tokenizer;
     /* max_seq_len and decode are the last slots generation calls (emit_code, after them,
      * is optional) */
-    if (m->model_vt->base.struct_size < FG_VTBL_THROUGH(fg_model_vtbl, max_seq_len) ||
-        m->tok_vt->base.struct_size < FG_VTBL_THROUGH(fg_tokenizer_vtbl, decode))
+    if ((*model_vt)->base.struct_size < FG_VTBL_THROUGH(fg_model_vtbl, max_seq_len) ||
+        (*tok_vt)->base.struct_size < FG_VTBL_THROUGH(fg_tokenizer_vtbl, decode))
         return fg_error_set(err, FG_E_ABI, "%s: main.model or main.tokenizer has a vtable older than this host's",
                             file);
     return FG_OK;
+}
+
+static fg_status build(fg_run_model *m, const char *file, fg_error *err) {
+    fg_status st = fg_objects_create(&m->registry, m->config, &m->objects, err);
+    if (st == FG_OK) st = fg_build_main_model(m->objects, file, &m->model, &m->model_vt, &m->tokenizer, &m->tok_vt, err);
+    return st;
 }
 
 fg_status fg_run_model_load(fg_run_model *m, const char *run_dir, const char *checkpoint,

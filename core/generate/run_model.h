@@ -30,4 +30,9 @@ fg_status fg_run_model_load(fg_run_model *m, const char *run_dir, const char *ch
                             const char *const *plugin_dirs, size_t n_plugin_dirs, fg_error *err);
 void fg_run_model_free(fg_run_model *m);
 
+/* main.model and main.tokenizer of an object graph, built (singletons once), with
+ * vtables that have every slot generation calls; `file` names the config in errors. */
+fg_status fg_build_main_model(fg_objects *objects, const char *file, void **model, const fg_model_vtbl **model_vt,
+                              void **tokenizer, const fg_tokenizer_vtbl **tok_vt, fg_error *err);
+
 #endif

@@ -3,10 +3,10 @@
 
 #include "io/json_log.h"
 #include "memory/alloc.h"
+#include "util/dirs.h"
 #include "util/error.h"
 
 #include <errno.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,24 +114,10 @@ static int fsync_path(const char *path) {
     return rc;
 }
 
-static int remove_tree(const char *dir) {
-    DIR *d = opendir(dir);
-    if (d == NULL) return errno == ENOENT ? 0 : -1;
-    struct dirent *e;
-    char path[4200];
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    closedir(d);
-    return rmdir(dir);
-}
-
 fg_status fg_run_checkpoint_begin(fg_run *run, int64_t step, char *dir, size_t cap, fg_error *err) {
     int n = snprintf(dir, cap, "%s/checkpoint-%lld.tmp", run->dir, (long long)step);
     if (n < 0 || (size_t)n >= cap) return fg_error_set(err, FG_E_RANGE, "checkpoint: path too long");
-    if (remove_tree(dir) != 0 || mkdir(dir, 0777) != 0) /* a leftover from a crash goes */
+    if (fg_remove_flat_dir(dir) != 0 || mkdir(dir, 0777) != 0) /* a leftover from a crash goes */
         return fg_error_set(err, FG_E_IO, "%s: cannot create: %s", dir, strerror(errno));
     return FG_OK;
 }
@@ -144,7 +130,7 @@ fg_status fg_run_checkpoint_commit(fg_run *run, int64_t step, fg_error *err) {
     /* The files inside were fsync'd by their writers; make the directory entries durable,
      * then publish under the final name, then move `latest`. */
     if (fsync_path(tmp) != 0) return fg_error_set(err, FG_E_IO, "%s: fsync failed: %s", tmp, strerror(errno));
-    if (remove_tree(final) != 0 || rename(tmp, final) != 0 || fsync_path(run->dir) != 0)
+    if (fg_remove_flat_dir(final) != 0 || rename(tmp, final) != 0 || fsync_path(run->dir) != 0)
         return fg_error_set(err, FG_E_IO, "%s: cannot publish checkpoint: %s", final, strerror(errno));
     char line[80];
     int len = snprintf(line, sizeof line, "%s\n", name);

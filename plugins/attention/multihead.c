@@ -15,6 +15,7 @@
  * it, though this one does not use it. */
 #include <forgather/plugin.h>
 
+#include "codegen_common.h"
 #include "layer_common.h"
 
 #include <math.h>
@@ -50,11 +51,55 @@ static fg_status attention_forward(void *self, fg_graph *g, fg_tensor *x, fg_ten
     return layer_output(a->who, g, y, out, err);
 }
 
+/* The forward above as C: the same steps on the runtime's [T, width] arrays. */
+static fg_status attention_emit_code(const void *self, fg_codegen *cg, fg_error *err) {
+    const attention *a = self;
+    const char *w_qkv = code_tensor(cg, a->who, a->w_qkv, err);
+    const char *b_qkv = code_tensor(cg, a->who, a->b_qkv, err);
+    const char *w_proj = code_tensor(cg, a->who, a->w_proj, err);
+    const char *b_proj = code_tensor(cg, a->who, a->b_proj, err);
+    if (w_qkv == NULL || b_qkv == NULL || w_proj == NULL || b_proj == NULL) return FG_E_NOT_FOUND;
+    const int H = a->desc.num_heads, Hkv = a->desc.num_kv_heads, D = a->head_dim;
+    const int C = (int)fg_api->tensor_dim(a->w_qkv, 1), QKV = (H + 2 * Hkv) * D;
+    const int causal = (a->desc.flags & FG_ATTN_CAUSAL) != 0;
+    const int alibi = (a->desc.flags & FG_ATTN_ALIBI) != 0;
+    fg_api->code_printf(cg,
+                        "    /* fused q, k, v projection: %d + %d + %d heads of width %d */\n"
+                        "    float *qkv = fgc_alloc((long)T * %d);\n"
+                        "    fgc_linear(qkv, x, %s, %s, T, %d, %d);\n",
+                        H, Hkv, Hkv, D, QKV, w_qkv, b_qkv, C, QKV);
+    if (a->rope)
+        fg_api->code_printf(cg,
+                            "    /* rotary embedding of the %d query and %d key heads */\n"
+                            "    fgc_rope(qkv, T, %d, %d, %d, %s);\n",
+                            H, Hkv, QKV, H + Hkv, D, code_float(a->rope_base).s);
+    fg_api->code_printf(cg, "    /* %s attention%s", causal ? "causal" : "full",
+                        alibi ? " with ALiBi biases" : "");
+    if (Hkv < H) fg_api->code_printf(cg, ", %d query heads per key/value head", H / Hkv);
+    fg_api->code_printf(cg,
+                        " */\n"
+                        "    float *h = fgc_alloc((long)T * %d);\n"
+                        "    fgc_attention(h, qkv, T, %d, %d, %d, %d, %d, %s);",
+                        H * D, H, Hkv, D, causal, alibi, code_float(a->desc.scale).s);
+    if (a->desc.scale > 0.0)
+        fg_api->code_printf(cg, "\n");
+    else
+        fg_api->code_printf(cg, " /* scale 0: 1/sqrt(%d) */\n", D);
+    code_dropout_note(cg, "on the attention probabilities", a->desc.dropout);
+    fg_api->code_printf(cg,
+                        "    fgc_linear(y, h, %s, %s, T, %d, %d); /* output projection */\n",
+                        w_proj, b_proj, H * D, C);
+    code_dropout_note(cg, "on the output", a->dropout);
+    fg_api->code_printf(cg, "    fgc_free(h);\n    fgc_free(qkv);\n");
+    return FG_OK;
+}
+
 static void attention_destroy(void *self) { fg_api->free(self); }
 
 static const fg_layer_vtbl attention_vtbl = {
     .base = {sizeof(fg_layer_vtbl), FG_KIND_ATTENTION, attention_destroy},
     .forward = attention_forward,
+    .emit_code = attention_emit_code,
 };
 
 /* The index of `value` in a NULL-terminated list of names, or -1 with the error set. */

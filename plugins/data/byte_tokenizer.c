@@ -50,6 +50,28 @@ static fg_status bt_decode(const void *self, const int32_t *ids, size_t n, char 
     return FG_OK;
 }
 
+/* encode and decode as C: every byte is its id. As above, encode returns the number of
+ * ids the whole text needs, writing at most cap, and an id that is not a byte cannot be
+ * decoded (negative, as the generated program's contract has it). */
+static fg_status bt_emit_code(const void *self, fg_codegen *cg, fg_error *err) {
+    fg_api->code_printf(
+        cg,
+        "/* byte-level tokenizer: each byte of the text is one token (vocabulary 256) */\n"
+        "int fgc_encode(const char *text, int32_t *ids, int cap) {\n"
+        "    int n = 0;\n"
+        "    for (const unsigned char *p = (const unsigned char *)text; *p != '\\0'; p++, n++)\n"
+        "        if (n < cap) ids[n] = (int32_t)*p;\n"
+        "    return n;\n"
+        "}\n"
+        "\n"
+        "int fgc_decode(int32_t id, char *out, int cap) {\n"
+        "    if (id < 0 || id > 255) return -1; /* not a byte */\n"
+        "    if (cap >= 1) out[0] = (char)(unsigned char)id;\n"
+        "    return 1;\n"
+        "}\n");
+    return FG_OK;
+}
+
 static void bt_destroy(void *self) { fg_api->free(self); }
 
 static const fg_tokenizer_vtbl bt_vtbl = {
@@ -57,6 +79,7 @@ static const fg_tokenizer_vtbl bt_vtbl = {
     .vocab_size = bt_vocab_size,
     .encode = bt_encode,
     .decode = bt_decode,
+    .emit_code = bt_emit_code,
 };
 
 static fg_status bt_create(const fg_params *params, const fg_create_args *args, void **out,

@@ -31,4 +31,14 @@ static inline fg_tensor *activation_apply(int32_t which, fg_graph *g, fg_tensor 
     }
 }
 
+/* The same activation in generated code: its function in the C runtime (fgc_runtime.h),
+ * called as f(y, x, n) over n floats. */
+static inline const char *activation_code_fn(int32_t which) {
+    switch (which) {
+    case ACT_RELU: return "fgc_relu";
+    case ACT_SILU: return "fgc_silu";
+    default: return "fgc_gelu";
+    }
+}
+
 #endif

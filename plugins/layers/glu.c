@@ -17,6 +17,7 @@
 #include <forgather/plugin.h>
 
 #include "activation.h"
+#include "codegen_common.h"
 #include "layer_common.h"
 
 #include <math.h>
@@ -41,11 +42,41 @@ static fg_status glu_forward(void *self, fg_graph *g, fg_tensor *x, fg_tensor **
     return layer_output(m->who, g, y, out, err);
 }
 
+/* The forward above as C: the gate is activated and multiplied in place. */
+static fg_status glu_emit_code(const void *self, fg_codegen *cg, fg_error *err) {
+    const glu *m = self;
+    const char *w_gate = code_tensor(cg, m->who, m->w_gate, err);
+    const char *b_gate = code_tensor(cg, m->who, m->b_gate, err);
+    const char *w_up = code_tensor(cg, m->who, m->w_up, err);
+    const char *b_up = code_tensor(cg, m->who, m->b_up, err);
+    const char *w_proj = code_tensor(cg, m->who, m->w_proj, err);
+    const char *b_proj = code_tensor(cg, m->who, m->b_proj, err);
+    if (w_gate == NULL || b_gate == NULL || w_up == NULL || b_up == NULL || w_proj == NULL ||
+        b_proj == NULL)
+        return FG_E_NOT_FOUND;
+    const int H = (int)fg_api->tensor_dim(m->w_gate, 0), C = (int)fg_api->tensor_dim(m->w_gate, 1);
+    fg_api->code_printf(cg,
+                        "    /* proj(%s(gate(x)) * up(x)) */\n"
+                        "    float *gate = fgc_alloc((long)T * %d);\n"
+                        "    float *up = fgc_alloc((long)T * %d);\n"
+                        "    fgc_linear(gate, x, %s, %s, T, %d, %d);\n"
+                        "    fgc_linear(up, x, %s, %s, T, %d, %d);\n"
+                        "    %s(gate, gate, (long)T * %d);\n"
+                        "    fgc_mul(gate, gate, up, (long)T * %d);\n"
+                        "    fgc_linear(y, gate, %s, %s, T, %d, %d);\n",
+                        activation_names[m->activation], H, H, w_gate, b_gate, C, H, w_up, b_up, C,
+                        H, activation_code_fn(m->activation), H, H, w_proj, b_proj, H, C);
+    code_dropout_note(cg, "on the output", m->dropout);
+    fg_api->code_printf(cg, "    fgc_free(up);\n    fgc_free(gate);\n");
+    return FG_OK;
+}
+
 static void glu_destroy(void *self) { fg_api->free(self); }
 
 static const fg_layer_vtbl glu_vtbl = {
     .base = {sizeof(fg_layer_vtbl), FG_KIND_FEEDFORWARD, glu_destroy},
     .forward = glu_forward,
+    .emit_code = glu_emit_code,
 };
 
 typedef struct glu_config {

@@ -11,6 +11,7 @@
 #include <forgather/plugin.h>
 
 #include "activation.h"
+#include "codegen_common.h"
 #include "layer_common.h"
 
 #include <math.h>
@@ -35,11 +36,39 @@ static fg_status mlp_forward(void *self, fg_graph *g, fg_tensor *x, fg_tensor **
     return layer_output(m->who, g, y, out, err);
 }
 
+/* The forward above as C, the activation in place on the hidden array. */
+static fg_status mlp_emit_code(const void *self, fg_codegen *cg, fg_error *err) {
+    const mlp *m = self;
+    const char *w_fc = code_tensor(cg, m->who, m->w_fc, err);
+    const char *b_fc = code_tensor(cg, m->who, m->b_fc, err);
+    const char *w_proj = code_tensor(cg, m->who, m->w_proj, err);
+    const char *b_proj = code_tensor(cg, m->who, m->b_proj, err);
+    const char *beta = code_tensor(cg, m->who, m->beta, err); /* swish only */
+    if (w_fc == NULL || b_fc == NULL || w_proj == NULL || b_proj == NULL || beta == NULL)
+        return FG_E_NOT_FOUND;
+    const int H = (int)fg_api->tensor_dim(m->w_fc, 0), C = (int)fg_api->tensor_dim(m->w_fc, 1);
+    fg_api->code_printf(cg,
+                        "    float *h = fgc_alloc((long)T * %d);\n"
+                        "    fgc_linear(h, x, %s, %s, T, %d, %d);\n",
+                        H, w_fc, b_fc, C, H);
+    if (m->beta != NULL)
+        fg_api->code_printf(cg, "    fgc_swish(h, h, %s, T, %d); /* h * sigmoid(beta h) */\n",
+                            beta, H);
+    else
+        fg_api->code_printf(cg, "    %s(h, h, (long)T * %d);\n", activation_code_fn(m->activation),
+                            H);
+    fg_api->code_printf(cg, "    fgc_linear(y, h, %s, %s, T, %d, %d);\n", w_proj, b_proj, H, C);
+    code_dropout_note(cg, "on the output", m->dropout);
+    fg_api->code_printf(cg, "    fgc_free(h);\n");
+    return FG_OK;
+}
+
 static void mlp_destroy(void *self) { fg_api->free(self); }
 
 static const fg_layer_vtbl mlp_vtbl = {
     .base = {sizeof(fg_layer_vtbl), FG_KIND_FEEDFORWARD, mlp_destroy},
     .forward = mlp_forward,
+    .emit_code = mlp_emit_code,
 };
 
 typedef struct mlp_config {

@@ -3,6 +3,7 @@
  * under the layer's scope, e.g. blocks.0.ln_1.weight. */
 #include <forgather/plugin.h>
 
+#include "codegen_common.h"
 #include "layer_common.h"
 
 #include <string.h>
@@ -26,16 +27,38 @@ static fg_status rmsnorm_forward(void *self, fg_graph *g, fg_tensor *x, fg_tenso
     return layer_output("rmsnorm", g, fg_api->op_rmsnorm(g, x, n->weight, n->eps), out, err);
 }
 
+/* The forwards above as C: one runtime call each. */
+static fg_status layernorm_emit_code(const void *self, fg_codegen *cg, fg_error *err) {
+    const norm *n = self;
+    const char *w = code_tensor(cg, "layernorm", n->weight, err);
+    const char *b = code_tensor(cg, "layernorm", n->bias, err);
+    if (w == NULL || b == NULL) return FG_E_NOT_FOUND;
+    fg_api->code_printf(cg, "    fgc_layernorm(y, x, %s, %s, T, %d, %s);\n", w, b,
+                        (int)fg_api->tensor_dim(n->weight, 0), code_float(n->eps).s);
+    return FG_OK;
+}
+
+static fg_status rmsnorm_emit_code(const void *self, fg_codegen *cg, fg_error *err) {
+    const norm *n = self;
+    const char *w = code_tensor(cg, "rmsnorm", n->weight, err);
+    if (w == NULL) return FG_E_NOT_FOUND;
+    fg_api->code_printf(cg, "    fgc_rmsnorm(y, x, %s, T, %d, %s);\n", w,
+                        (int)fg_api->tensor_dim(n->weight, 0), code_float(n->eps).s);
+    return FG_OK;
+}
+
 static void norm_destroy(void *self) { fg_api->free(self); }
 
 static const fg_layer_vtbl layernorm_vtbl = {
     .base = {sizeof(fg_layer_vtbl), FG_KIND_NORM, norm_destroy},
     .forward = layernorm_forward,
+    .emit_code = layernorm_emit_code,
 };
 
 static const fg_layer_vtbl rmsnorm_vtbl = {
     .base = {sizeof(fg_layer_vtbl), FG_KIND_NORM, norm_destroy},
     .forward = rmsnorm_forward,
+    .emit_code = rmsnorm_emit_code,
 };
 
 /* Shared by both factories: validate the owner's args, read eps, make "weight". */

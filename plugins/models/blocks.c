@@ -5,6 +5,7 @@
  * the block's fg_create_args (layer_index included: sub-layers may differ by depth). */
 #include "lm_internal.h"
 
+#include "codegen_common.h"
 #include "layer_common.h"
 
 #include <string.h>
@@ -12,7 +13,8 @@
 typedef struct block {
     const fg_layer_vtbl *vt;
     const char *who;
-    double dropout; /* on each sub-layer's output, before the residual add */
+    int64_t d_model; /* the generated code's array widths */
+    double dropout;  /* on each sub-layer's output, before the residual add */
     lm_layer ln_1, attn, ln_2, ff;
 } block;
 
@@ -53,17 +55,64 @@ static fg_status post_norm_forward(void *self, fg_graph *g, fg_tensor *x, fg_ten
     return FG_OK;
 }
 
+/* The two forwards above as C. Each child becomes a function of its own, called through
+ * code_call; h holds a sub-layer's input or the residual sum, f a sub-layer's output. */
+static fg_status block_emit_code(const block *b, int pre_norm, fg_codegen *cg, fg_error *err) {
+    const long n = (long)b->d_model;
+    fg_status st;
+    fg_api->code_printf(cg,
+                        "    float *h = fgc_alloc((long)T * %ld);\n"
+                        "    float *f = fgc_alloc((long)T * %ld);\n",
+                        n, n);
+    code_dropout_note(cg, "on each sub-layer's output", b->dropout);
+    if (pre_norm) {
+        fg_api->code_printf(cg, "    /* pre-norm: y = x + attn(ln_1(x)) */\n");
+        if ((st = fg_api->code_call(cg, b->ln_1.obj, "x", "h", err)) != FG_OK ||
+            (st = fg_api->code_call(cg, b->attn.obj, "h", "f", err)) != FG_OK)
+            return st;
+        fg_api->code_printf(cg,
+                            "    fgc_add(y, x, f, (long)T * %ld);\n"
+                            "    /* y += ff(ln_2(y)) */\n",
+                            n);
+        if ((st = fg_api->code_call(cg, b->ln_2.obj, "y", "h", err)) != FG_OK ||
+            (st = fg_api->code_call(cg, b->ff.obj, "h", "f", err)) != FG_OK)
+            return st;
+        fg_api->code_printf(cg, "    fgc_add(y, y, f, (long)T * %ld);\n", n);
+    } else {
+        fg_api->code_printf(cg, "    /* post-norm: y = ln_1(x + attn(x)) */\n");
+        if ((st = fg_api->code_call(cg, b->attn.obj, "x", "f", err)) != FG_OK) return st;
+        fg_api->code_printf(cg, "    fgc_add(h, x, f, (long)T * %ld);\n", n);
+        if ((st = fg_api->code_call(cg, b->ln_1.obj, "h", "y", err)) != FG_OK) return st;
+        fg_api->code_printf(cg, "    /* y = ln_2(y + ff(y)) */\n");
+        if ((st = fg_api->code_call(cg, b->ff.obj, "y", "f", err)) != FG_OK) return st;
+        fg_api->code_printf(cg, "    fgc_add(h, y, f, (long)T * %ld);\n", n);
+        if ((st = fg_api->code_call(cg, b->ln_2.obj, "h", "y", err)) != FG_OK) return st;
+    }
+    fg_api->code_printf(cg, "    fgc_free(f);\n    fgc_free(h);\n");
+    return FG_OK;
+}
+
+static fg_status pre_norm_emit_code(const void *self, fg_codegen *cg, fg_error *err) {
+    return block_emit_code(self, 1, cg, err);
+}
+
+static fg_status post_norm_emit_code(const void *self, fg_codegen *cg, fg_error *err) {
+    return block_emit_code(self, 0, cg, err);
+}
+
 /* The children belong to the host (created through partials): only free ourselves. */
 static void block_destroy(void *self) { fg_api->free(self); }
 
 static const fg_layer_vtbl pre_norm_vtbl = {
     .base = {sizeof(fg_layer_vtbl), FG_KIND_BLOCK, block_destroy},
     .forward = pre_norm_forward,
+    .emit_code = pre_norm_emit_code,
 };
 
 static const fg_layer_vtbl post_norm_vtbl = {
     .base = {sizeof(fg_layer_vtbl), FG_KIND_BLOCK, block_destroy},
     .forward = post_norm_forward,
+    .emit_code = post_norm_emit_code,
 };
 
 static fg_status build_children(block *b, const fg_params *params, const fg_create_args *args,
@@ -97,6 +146,7 @@ static fg_status block_create(const char *who, const fg_layer_vtbl *vt, const fg
     memset(b, 0, sizeof(*b));
     b->vt = vt;
     b->who = who;
+    b->d_model = args->d_model;
     st = build_children(b, params, args, err);
     if (st != FG_OK) {
         block_destroy(b);

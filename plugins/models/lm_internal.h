@@ -40,6 +40,11 @@ extern const char *const lm_positional_names[];
 fg_tensor *lm_add_positions(fg_graph *g, fg_tensor *x, lm_positional kind, fg_tensor *wpe,
                             int64_t pos0);
 
+/* The same in generated code: adds to the [T, C] array `x` the encodings of positions
+ * 0 .. T-1; wpe is the C expression of the learned table (learned positions only). */
+void lm_code_positions(fg_codegen *cg, const char *x, lm_positional kind, const char *wpe,
+                       int64_t max_seq_len, int64_t C);
+
 fg_status lm_causal_lm_create(const fg_params *params, const fg_create_args *args, void **out,
                               fg_error *err);
 fg_status lm_pre_norm_block_create(const fg_params *params, const fg_create_args *args, void **out,

@@ -7,6 +7,8 @@
  * by depth. */
 #include "lm_internal.h"
 
+#include "codegen_common.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -116,6 +118,43 @@ static fg_status lm_forward(void *self, fg_graph *g, fg_tensor *tokens, fg_tenso
     return FG_OK;
 }
 
+/* The forward above as C, for one sequence of T tokens (no loss). Each block becomes a
+ * function of its own; the residual stream alternates between two [T, C] arrays. */
+static fg_status lm_emit_code(const void *self, fg_codegen *cg, fg_error *err) {
+    const causal_lm *m = self;
+    const char *wte = code_tensor(cg, "causal_lm", m->wte, err);
+    const char *wpe = code_tensor(cg, "causal_lm", m->wpe, err);
+    const char *head = m->tied ? wte : code_tensor(cg, "causal_lm", m->lm_head, err);
+    if (wte == NULL || wpe == NULL || head == NULL) return FG_E_NOT_FOUND;
+    const long long C = (long long)m->d_model;
+    fg_api->code_printf(cg,
+                        "    /* token embeddings: the residual stream, kept in x and y in turn */\n"
+                        "    float *x = fgc_alloc((long)T * %lld);\n"
+                        "    float *y = fgc_alloc((long)T * %lld);\n"
+                        "    fgc_embedding(x, tokens, %s, T, %lld);\n",
+                        C, C, wte, C);
+    if (m->embedding_scale != 1.0)
+        fg_api->code_printf(cg, "    fgc_scale(x, x, %s, (long)T * %lld); /* embedding_scale */\n",
+                            code_float(m->embedding_scale).s, C);
+    lm_code_positions(cg, "x", m->positional, wpe, m->max_seq_len, C);
+    fg_status st;
+    for (int64_t i = 0; i < m->num_layers; i++)
+        if ((st = fg_api->code_call(cg, m->blocks[i].obj, i % 2 ? "y" : "x", i % 2 ? "x" : "y",
+                                    err)) != FG_OK)
+            return st;
+    /* after an odd number of blocks the stream is in y */
+    const char *in = m->num_layers % 2 ? "y" : "x", *normed = m->num_layers % 2 ? "x" : "y";
+    if ((st = fg_api->code_call(cg, m->ln_f.obj, in, normed, err)) != FG_OK) return st;
+    fg_api->code_printf(cg,
+                        "    /* output projection%s */\n"
+                        "    fgc_linear(logits, %s, %s, NULL, T, %lld, %lld);\n"
+                        "    fgc_free(y);\n"
+                        "    fgc_free(x);\n",
+                        m->tied ? ", tied to the token embedding" : " (lm_head)", normed, head, C,
+                        (long long)m->vocab_size);
+    return FG_OK;
+}
+
 static int64_t lm_vocab_size(const void *self) { return ((const causal_lm *)self)->vocab_size; }
 static int64_t lm_max_seq_len(const void *self) { return ((const causal_lm *)self)->max_seq_len; }
 
@@ -132,6 +171,7 @@ static const fg_model_vtbl causal_lm_vtbl = {
     .forward = lm_forward,
     .vocab_size = lm_vocab_size,
     .max_seq_len = lm_max_seq_len,
+    .emit_code = lm_emit_code,
 };
 
 typedef struct lm_config {

@@ -4,6 +4,8 @@
  * the batch in op_add. */
 #include "lm_internal.h"
 
+#include "codegen_common.h"
+
 #include <math.h>
 
 /* wpe[pos0 + t]: a learned row per position. */
@@ -40,4 +42,20 @@ fg_tensor *lm_add_positions(fg_graph *g, fg_tensor *x, lm_positional kind, fg_te
     const int64_t T = fg_api->tensor_dim(x, 1), C = fg_api->tensor_dim(x, 2);
     fg_tensor *pe = kind == LM_POS_LEARNED ? learned(g, wpe, pos0, T) : sinusoidal(g, pos0, T, C);
     return fg_api->op_add(g, x, pe);
+}
+
+void lm_code_positions(fg_codegen *cg, const char *x, lm_positional kind, const char *wpe,
+                       int64_t max_seq_len, int64_t C) {
+    if (kind == LM_POS_LEARNED)
+        fg_api->code_printf(cg,
+                            "    /* learned positions: x[t] += wpe[t] (wpe has %lld rows) */\n"
+                            "    fgc_add_rows(%s, %s, T, %lld);\n",
+                            (long long)max_seq_len, x, wpe, (long long)C);
+    else if (kind == LM_POS_SINUSOIDAL)
+        fg_api->code_printf(cg,
+                            "    /* sinusoidal positions (Vaswani et al. 2017) */\n"
+                            "    fgc_add_sinusoidal(%s, T, %lld);\n",
+                            x, (long long)C);
+    else
+        fg_api->code_printf(cg, "    /* no absolute positions */\n");
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `cmake --install` puts the same tree under a prefix (bin/fgrun, lib/libforgather-core.so,
 # lib/forgather/plugins, include/forgather), and the installed fgrun finds its plugins
-# there even after the prefix is moved elsewhere.
+# there even after the prefix is moved elsewhere; its fgrun code needs nothing beside it.
 set -euo pipefail
 BUILD=${FG_BUILD_DIR:-build}
 TMP=$(mktemp -d)
@@ -26,6 +26,14 @@ if grep -Eq "\"path\":[[:space:]]*\"$TMP/moved/$libdir/forgather/plugins/libfg_a
     passed=$((passed + 1))
 else
     echo "FAIL: the moved install does not load its own plugins"; failed=$((failed + 1))
+fi
+# fgrun code carries its C runtime inside the library: the moved install alone writes a
+# project that builds.
+if env -u FG_PLUGIN_PATH "$TMP/moved/bin/fgrun" code examples/tiny_gpt/config.yaml -o "$TMP/code" > /dev/null &&
+    cc -O2 -Wall -Werror -std=c99 -o "$TMP/code/tiny_gpt" "$TMP/code"/*.c -lm; then
+    passed=$((passed + 1))
+else
+    echo "FAIL: the moved install's fgrun code does not give a project that builds"; failed=$((failed + 1))
 fi
 echo "install_tree: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

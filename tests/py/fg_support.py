@@ -5,7 +5,7 @@ import sys
 
 SRC = os.environ.get("FG_SOURCE_DIR") or os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
-BUILD = os.environ.get("FG_BUILD_DIR") or os.path.join(SRC, "build")
+BUILD = os.path.abspath(os.environ.get("FG_BUILD_DIR") or os.path.join(SRC, "build"))
 VENV_PY = os.path.join(SRC, "build", "pyenv", "bin", "python")
 
 

@@ -1,7 +1,8 @@
 /* An example Forgather-C plugin with two components; copy it to start your own.
  *
  *   example_sgd_momentum  optimizer:    buf = momentum*buf + g;  p -= lr*buf
- *   example_swish_mlp     feed-forward: linear -> swish (x*sigmoid(beta*x)) -> linear
+ *   example_swish_mlp     feed-forward: linear -> swish (x*sigmoid(beta*x)) -> linear;
+ *                         `fgrun code` can write it as C (emit_code)
  *
  * Rules every plugin follows:
  *   - include only <forgather/plugin.h>; call the runtime only through fg_api (set by the
@@ -229,11 +230,53 @@ static fg_status swish_mlp_forward(void *self, fg_graph *g, fg_tensor *x, fg_ten
     return FG_OK;
 }
 
+/* Optional (ABI 1.3): the forward above as the body of a C function
+ *   static void F(const float *x, float *y, int T)    x, y [T, d_model]
+ * for `fgrun code`. It prints the same steps with the C runtime's functions
+ * (fgc_runtime.h), sizes as literals, and the parameters by the expressions
+ * code_param gives. Floats are printed with %.9g, enough digits to give back the same
+ * float when the runtime's float parameter takes them. See docs/codegen.md. */
+static fg_status swish_mlp_emit_code(const void *self, fg_codegen *cg, fg_error *err) {
+    const swish_mlp *m = self;
+    const fg_tensor *params[4] = {m->w_in, m->b_in, m->w_out, m->b_out};
+    const char *expr[4];
+    for (int i = 0; i < 4; i++) {
+        if ((expr[i] = fg_api->code_param(cg, params[i])) == NULL) {
+            fg_api->error_set(err, FG_E_NOT_FOUND,
+                              "example_swish_mlp: parameter '%s' is not in the exported model",
+                              fg_api->tensor_name(params[i]));
+            return FG_E_NOT_FOUND;
+        }
+    }
+    const long hidden = (long)fg_api->tensor_dim(m->w_in, 0);
+    const long d_model = (long)fg_api->tensor_dim(m->w_in, 1);
+    fg_api->code_printf(cg,
+                        "    float *h = fgc_alloc((long)T * %ld);\n"
+                        "    fgc_linear(h, x, %s, %s, T, %ld, %ld);\n",
+                        hidden, expr[0], expr[1], d_model, hidden);
+    if (m->beta == 1.0)
+        fg_api->code_printf(cg, "    fgc_silu(h, h, (long)T * %ld);\n", hidden);
+    else /* as the forward computes it: silu(beta h) / beta */
+        fg_api->code_printf(cg,
+                            "    /* swish: h * sigmoid(beta h) = silu(beta h) / beta */\n"
+                            "    fgc_scale(h, h, %.9g, (long)T * %ld);\n"
+                            "    fgc_silu(h, h, (long)T * %ld);\n"
+                            "    fgc_scale(h, h, %.9g, (long)T * %ld);\n",
+                            (double)(float)m->beta, hidden, hidden, (double)(float)(1.0 / m->beta),
+                            hidden);
+    fg_api->code_printf(cg,
+                        "    fgc_linear(y, h, %s, %s, T, %ld, %ld);\n"
+                        "    fgc_free(h);\n",
+                        expr[2], expr[3], hidden, d_model);
+    return FG_OK;
+}
+
 static void swish_mlp_destroy(void *self) { fg_api->free(self); }
 
 static const fg_layer_vtbl swish_mlp_vtbl = {
     .base = {sizeof(fg_layer_vtbl), FG_KIND_FEEDFORWARD, swish_mlp_destroy},
     .forward = swish_mlp_forward,
+    .emit_code = swish_mlp_emit_code, /* optional: NULL if the layer cannot be exported */
 };
 
 /* Parameters live in the scope the block gives the layer, so they are named
