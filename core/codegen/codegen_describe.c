@@ -8,17 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *tag_name(fg_ctor c) {
-    switch (c) {
-    case FG_CTOR_PARTIAL: return "!partial";
-    case FG_CTOR_SINGLETON: return "!singleton";
-    case FG_CTOR_FACTORY: return "!factory";
-    case FG_CTOR_META: return "!meta";
-    case FG_CTOR_NONE: break;
-    }
-    return "";
-}
-
 /* A string as YAML would show it: plain when that reads back the same, else quoted. */
 static void string_text(cg_text *t, const char *s) {
     int plain = s[0] != '\0';
@@ -41,7 +30,7 @@ static void string_text(cg_text *t, const char *s) {
  * their tag and `{...}` (each has a comment of its own), deep containers cut short. */
 static void node_text(cg_text *t, const fg_node *n, int depth) {
     if (n->ctor != FG_CTOR_NONE) {
-        cg_printf(t, "%s:%s%s%s", tag_name(n->ctor), n->ref ? n->ref : "", n->identity ? "@" : "",
+        cg_printf(t, "%s:%s%s%s", fg_ctor_tag_name(n->ctor), n->ref ? n->ref : "", n->identity ? "@" : "",
                   n->identity ? n->identity : "");
         if (depth > 0) {
             cg_puts(t, n->type == FG_NODE_MAP && n->n > 0 ? " {...}" : " {}");

@@ -45,7 +45,7 @@ fg_status fg_objects_create(fg_registry *registry, fg_config *config, fg_objects
 #define LOC_FMT "%s:%d:%d"
 #define LOC_ARGS(l) (l).file ? (l).file : "<config>", (l).line, (l).column
 
-static const char *tag_name(fg_ctor c) {
+const char *fg_ctor_tag_name(fg_ctor c) {
     switch (c) {
     case FG_CTOR_PARTIAL: return "!partial";
     case FG_CTOR_SINGLETON: return "!singleton";
@@ -57,7 +57,7 @@ static const char *tag_name(fg_ctor c) {
 
 static const char *value_desc(const fg_node *n, char *buf, size_t cap) {
     if (n->ctor != FG_CTOR_NONE)
-        snprintf(buf, cap, "%s:%s", tag_name(n->ctor), n->ref ? n->ref : "");
+        snprintf(buf, cap, "%s:%s", fg_ctor_tag_name(n->ctor), n->ref ? n->ref : "");
     else
         snprintf(buf, cap, "%s", fg_node_type_name(n->type));
     return buf;
@@ -328,7 +328,7 @@ static fg_status bind_node(fg_objects *o, fg_node *node, const char *slot, int32
     const fg_factory_ref *ref = NULL;
     fg_status st = fg_registry_resolve(o->registry, node->ref ? node->ref : "", &ref, err);
     if (st != FG_OK) {
-        fg_error_prefix(err, LOC_FMT ": %s:%s", LOC_ARGS(node->loc), tag_name(node->ctor),
+        fg_error_prefix(err, LOC_FMT ": %s:%s", LOC_ARGS(node->loc), fg_ctor_tag_name(node->ctor),
                         node->ref ? node->ref : "");
         return st;
     }
@@ -348,7 +348,7 @@ static fg_status bind_node(fg_objects *o, fg_node *node, const char *slot, int32
         !(node->type == FG_NODE_STR && node->s[0] == '\0'))
         return fg_error_set(err, FG_E_TYPE,
                             LOC_FMT ": %s:%s takes a mapping of named parameters, got a %s%s",
-                            LOC_ARGS(node->loc), tag_name(node->ctor), node->ref,
+                            LOC_ARGS(node->loc), fg_ctor_tag_name(node->ctor), node->ref,
                             fg_node_type_name(node->type),
                             node->type == FG_NODE_LIST
                                 ? " (plugin factories take no positional arguments)"
@@ -366,7 +366,7 @@ static fg_status bind_node(fg_objects *o, fg_node *node, const char *slot, int32
     /* Register before recursing so a self-referencing alias cannot loop. */
     o->bindings[o->n_bindings++] = (fg_binding){node, b};
     char owner[256];
-    snprintf(owner, sizeof owner, "%s:%s", tag_name(node->ctor), node->ref);
+    snprintf(owner, sizeof owner, "%s:%s", fg_ctor_tag_name(node->ctor), node->ref);
     st = build_params(o, ref, owner, ref->factory->params, ref->factory->n_params,
                       node->type == FG_NODE_MAP ? node : NULL, node->loc, &b->params, err);
     if (st != FG_OK) return st;
@@ -419,7 +419,7 @@ fg_status fg_objects_construct(const fg_partial *partial, const fg_create_args *
     if (st != FG_OK) {
         if (inner.code == FG_OK) fg_error_set(&inner, st, "failed without a message");
         return fg_error_set(err, st, LOC_FMT ": %s:%s (plugin %s): %s", LOC_ARGS(partial->node->loc),
-                            tag_name(partial->node->ctor), partial->node->ref, partial->ref->plugin->stem,
+                            fg_ctor_tag_name(partial->node->ctor), partial->node->ref, partial->ref->plugin->stem,
                             inner.msg);
     }
     /* Grown only now: create() may itself construct (and register) nested objects. */

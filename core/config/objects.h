@@ -80,6 +80,8 @@ fg_status fg_scope_new_child(fg_scope *parent, const char *name, fg_scope **out,
 fg_status fg_scope_param_new(fg_scope *scope, const char *name, int32_t ndim, const int64_t *shape,
                              int32_t init, double init_arg, fg_tensor **out, fg_error *err);
 fg_status fg_scope_params(fg_scope *scope, uint64_t *n, fg_tensor *const **params, fg_error *err);
+/* "!partial", "!singleton", "!factory", "!meta"; "" for a plain value. */
+const char *fg_ctor_tag_name(fg_ctor c);
 /* The spec index of key in p, or -1. */
 int fg_params_index(const fg_params *p, const char *key);
 
