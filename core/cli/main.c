@@ -2,6 +2,7 @@
  * the library. Global flags (-p DIR, -t CONFIG) come before the command, as in
  * Forgather: fgrun -t adamw.yaml train. */
 #include "cli/cli.h"
+#include "threads/blas_core.h"
 
 #include <forgather/fg_abi.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@ static const struct {
 };
 
 int main(int argc, char **argv) {
+    fg_blas_core_upgrade(argv);
     fg_cli_globals g = {0};
     int i = 1;
     for (; i < argc; i++) {

@@ -3,6 +3,7 @@
 
 #include "run/process.h"
 #include "threads/threads.h"
+#include "threads/blas_core.h"
 #include "util/error.h"
 
 #include <cjson/cJSON.h>
@@ -138,6 +139,8 @@ fg_status fg_run_write_environment(const fg_run *run, const fg_registry *registr
     cJSON_AddStringToObject(root, "blas", fg_blas_describe(buf, sizeof buf));
     const char *coretype = getenv("OPENBLAS_CORETYPE");
     cJSON_AddStringToObject(root, "openblas_coretype_env", coretype ? coretype : "");
+    /* the kernel set fgrun replaced at start-up, if any (threads/blas_core.h) */
+    cJSON_AddStringToObject(root, "blas_core_change", fg_blas_core_change());
     cJSON *plugins = cJSON_AddArrayToObject(root, "plugins");
     for (size_t i = 0; i < registry->n_plugins; i++) {
         cJSON *p = cJSON_CreateObject();
