@@ -1,5 +1,5 @@
-"""The PyTorch side of bench/cpu_tiny_vs_pytorch: the same tiny GPT as
-bench/tiny_gpt.yaml, trained the same way on the CPU, timed the same way.
+"""The PyTorch side of bench/cpu_vs_pytorch: the same GPT as our causal_lm (the shape of
+bench/tiny_gpt.yaml by default), trained the same way on the CPU, timed the same way.
 
 Model (mirrors our causal_lm + pre_norm_block + multihead + mlp + layernorm plugins):
 byte vocabulary (256), token embedding wte [V, C] tied to the LM head, learned positions
@@ -9,11 +9,15 @@ logits = x @ wte^T; mean cross-entropy. LayerNorms have bias, eps 1e-5; no dropo
 Training: AdamW (betas 0.9/0.999, eps 1e-8, weight decay on every parameter), constant
 learning rate, gradient clipping at norm 1.0, batches of random byte windows.
 
-Prints one JSON line: tokens/s over the steps after --warmup-steps, the steps, final loss.
+Prints one JSON line: tokens/s over the steps after --warmup-steps, the steps, final loss,
+the process's peak RSS (getrusage ru_maxrss) and the OpenBLAS core type torch's BLAS runs.
 Run it with Debian's /usr/bin/python3 (python3-torch)."""
 import argparse
+import ctypes
 import json
 import math
+import os
+import resource
 import sys
 import time
 
@@ -86,6 +90,19 @@ class TinyGPT(nn.Module):
         return F.cross_entropy(logits.view(B * T, -1), targets.view(B * T))
 
 
+def blas_core():
+    """The core type of the OpenBLAS loaded into this process (torch's libblas.so.3 is
+    Debian's OpenBLAS through the alternatives link), or a note why it is unknown."""
+    for name in ("libopenblas.so.0", "libblas.so.3"):
+        try:
+            lib = ctypes.CDLL(name, mode=os.RTLD_NOLOAD | os.RTLD_GLOBAL)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            return lib.openblas_get_corename().decode()
+        except (OSError, AttributeError):
+            continue
+    return "unknown (no OpenBLAS loaded)"
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--layers", type=int, default=4)
@@ -108,6 +125,7 @@ def main():
         p.error("--steps must exceed --warmup-steps")
 
     torch.set_num_threads(a.threads)
+    rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     torch.manual_seed(a.seed)
     data = torch.from_numpy(np.fromfile(a.data, dtype=np.uint8).astype(np.int64))
     if data.numel() <= a.seq_len + 1:
@@ -151,6 +169,9 @@ def main():
         "params": sum(t.numel() for t in model.parameters()),
         "attention": "sdpa" if hasattr(F, "scaled_dot_product_attention") else "explicit",
         "torch": torch.__version__,
+        "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "rss_after_import_bytes": rss_start,
+        "blas_core": blas_core(),
     }))
     return 0
 
