@@ -34,10 +34,7 @@ static const char CODE_HELP[] =
 
 typedef struct code_options {
     fg_render_opts render; /* config FILE, -I, --var, --fixed-time */
-    const char *sets[FG_CLI_MAX_ITEMS];
-    int n_sets;
-    const char *plugin_dirs[FG_CLI_MAX_ITEMS];
-    int n_plugin_dirs;
+    fg_build_opts build;   /* --set, --plugin-path */
     const char *output;
 } code_options;
 
@@ -49,12 +46,8 @@ static int parse_options(int argc, char **argv, code_options *o) {
         const char *v;
         if (used < 0) return 1;
         if (used) continue;
-        if ((v = fg_cli_option(argc, argv, &i, "--set", &missing)) != NULL) {
-            if (o->n_sets == FG_CLI_MAX_ITEMS) return fg_cli_fail("code: too many --set options");
-            o->sets[o->n_sets++] = v;
-        } else if ((v = fg_cli_option(argc, argv, &i, "--plugin-path", &missing)) != NULL) {
-            if (o->n_plugin_dirs == FG_CLI_MAX_ITEMS) return fg_cli_fail("code: too many --plugin-path options");
-            o->plugin_dirs[o->n_plugin_dirs++] = v;
+        if ((used = fg_build_option("code", argc, argv, &i, &o->build)) != 0) {
+            if (used < 0) return 1;
         } else if ((v = fg_cli_option(argc, argv, &i, "-o", &missing)) != NULL ||
                    (v = fg_cli_option(argc, argv, &i, "--output", &missing)) != NULL) {
             o->output = v;
@@ -107,7 +100,7 @@ static fg_status load(const code_options *o, const fg_rendered *r, fg_registry *
     if (st == FG_OK)
         st = fg_config_parse(docs[0], strlen(docs[0]), r->yaml_name, o->render.vars, (size_t)o->render.n_vars, cfg,
                              err);
-    for (int i = 0; i < o->n_sets && st == FG_OK; i++) st = fg_config_set(*cfg, o->sets[i], err);
+    for (int i = 0; i < o->build.n_sets && st == FG_OK; i++) st = fg_config_set(*cfg, o->build.sets[i], err);
     fg_free_documents(docs, n_docs);
     if (st != FG_OK) return st;
     fg_host_set_base_dir(r->base_dir);
@@ -128,7 +121,7 @@ int fg_cmd_code(const fg_cli_globals *g, int argc, char **argv) {
     fg_config *cfg = NULL;
     fg_objects *objs = NULL;
     char name[256], out_dir[4096];
-    fg_status st = fg_registry_init(&registry, o.plugin_dirs, (size_t)o.n_plugin_dirs, &err);
+    fg_status st = fg_registry_init(&registry, o.build.plugin_dirs, (size_t)o.build.n_plugin_dirs, &err);
     if (st == FG_OK) st = fg_registry_load_all(&registry, &err);
     if (st == FG_OK) st = fg_cli_render(g, &o.render, &rendered, &err);
     if (st == FG_OK) st = load(&o, &rendered, &registry, &cfg, &objs, &err);

@@ -26,10 +26,7 @@
 
 typedef struct train_options {
     fg_render_opts render; /* config FILE, -I, --var, --fixed-time */
-    const char *sets[FG_CLI_MAX_ITEMS];
-    int n_sets;
-    const char *plugin_dirs[FG_CLI_MAX_ITEMS];
-    int n_plugin_dirs;
+    fg_build_opts build;   /* --set, --plugin-path */
     int threads;
     const char *seed;
     const char *runs_dir;
@@ -44,12 +41,8 @@ static int parse_options(int argc, char **argv, train_options *o) {
         const char *v;
         if (used < 0) return 1;
         if (used) continue;
-        if ((v = fg_cli_option(argc, argv, &i, "--set", &missing)) != NULL) {
-            if (o->n_sets == FG_CLI_MAX_ITEMS) return fg_cli_fail("too many --set options");
-            o->sets[o->n_sets++] = v;
-        } else if ((v = fg_cli_option(argc, argv, &i, "--plugin-path", &missing)) != NULL) {
-            if (o->n_plugin_dirs == FG_CLI_MAX_ITEMS) return fg_cli_fail("too many --plugin-path options");
-            o->plugin_dirs[o->n_plugin_dirs++] = v;
+        if ((used = fg_build_option("train", argc, argv, &i, &o->build)) != 0) {
+            if (used < 0) return 1;
         } else if ((v = fg_cli_option(argc, argv, &i, "--threads", &missing)) != NULL) {
             char *end;
             long n = strtol(v, &end, 10);
@@ -206,8 +199,8 @@ static int train_one(const train_context *c, const char *doc, run_result *res) {
     if (fg_config_parse(doc, strlen(doc), c->rendered->yaml_name, o->render.vars, (size_t)o->render.n_vars, &cfg,
                         &err) != FG_OK)
         goto fail;
-    for (int i = 0; i < o->n_sets; i++)
-        if (fg_config_set(cfg, o->sets[i], &err) != FG_OK) goto fail;
+    for (int i = 0; i < o->build.n_sets; i++)
+        if (fg_config_set(cfg, o->build.sets[i], &err) != FG_OK) goto fail;
     uint64_t seed = 42;
     if (resolve_seed(o, cfg, &seed) != 0) goto done;
     fg_host_set_seed(seed);
@@ -316,7 +309,7 @@ int fg_cmd_train(const fg_cli_globals *g, int argc, char **argv) {
     char **docs = NULL;
     size_t n_docs = 0;
     run_result *results = NULL;
-    if (fg_registry_init(&registry, o.plugin_dirs, (size_t)o.n_plugin_dirs, &err) != FG_OK ||
+    if (fg_registry_init(&registry, o.build.plugin_dirs, (size_t)o.build.n_plugin_dirs, &err) != FG_OK ||
         fg_registry_load_all(&registry, &err) != FG_OK || fg_cli_render(g, &o.render, &rendered, &err) != FG_OK ||
         fg_split_documents(rendered.text, rendered.len, &docs, &n_docs, &err) != FG_OK) {
         fprintf(stderr, "fgrun: error: %s\n", err.msg[0] ? err.msg : "failed without a message");

@@ -13,6 +13,22 @@
 #include <string.h>
 #include <unistd.h>
 
+int fg_build_option(const char *command, int argc, char **argv, int *i, fg_build_opts *o) {
+    int missing = 0;
+    const char *v;
+    if ((v = fg_cli_option(argc, argv, i, "--set", &missing)) != NULL) {
+        if (o->n_sets == FG_CLI_MAX_ITEMS) return fg_cli_fail("too many --set options"), -1;
+        o->sets[o->n_sets++] = v;
+        return 1;
+    }
+    if ((v = fg_cli_option(argc, argv, i, "--plugin-path", &missing)) != NULL) {
+        if (o->n_plugin_dirs == FG_CLI_MAX_ITEMS) return fg_cli_fail("too many --plugin-path options"), -1;
+        o->plugin_dirs[o->n_plugin_dirs++] = v;
+        return 1;
+    }
+    return missing ? (fg_cli_bad_argument(command, argv[*i], 1), -1) : 0;
+}
+
 int fg_render_option(int argc, char **argv, int *i, fg_render_opts *o) {
     int missing = 0;
     const char *v;

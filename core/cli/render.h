@@ -34,6 +34,18 @@ typedef struct fg_render_opts {
 int fg_render_option(int argc, char **argv, int *i, fg_render_opts *o);
 void fg_render_opts_free(fg_render_opts *o);
 
+/* Options of the commands that build a config's objects (train, code): --set KEY=VALUE
+ * overrides applied after rendering, and --plugin-path DIR searched first. */
+typedef struct fg_build_opts {
+    const char *sets[FG_CLI_MAX_ITEMS];
+    int n_sets;
+    const char *plugin_dirs[FG_CLI_MAX_ITEMS];
+    int n_plugin_dirs;
+} fg_build_opts;
+
+/* As fg_render_option, for the build options; command names the command in errors. */
+int fg_build_option(const char *command, int argc, char **argv, int *i, fg_build_opts *o);
+
 /* The rendered configuration: text plus the name that locates it in messages. */
 typedef struct fg_rendered {
     char *text;
