@@ -7,11 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BIND(fn, ...)                                                                       \
-    tpl_value v[8];                                                                         \
-    bool p[8];                                                                              \
-    if (!tpl_bind_args(ctx, fn, args, TPL_NAMES(__VA_ARGS__), v, p)) return false
-
 /* float(v) as Python: numbers, and strings by Python's grammar. */
 static bool py_float(tpl_ctx *ctx, tpl_value v, double *out, bool *ok) {
     *ok = true;

@@ -7,11 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define BIND(fn, ...)                                                                       \
-    tpl_value v[8];                                                                         \
-    bool p[8];                                                                              \
-    if (!tpl_bind_args(ctx, fn, args, TPL_NAMES(__VA_ARGS__), v, p)) return false
-
 static bool no_args(tpl_ctx *ctx, const char *fn, const tpl_args *args) {
     if (args->n_pos || args->n_kw)
         return tpl_fail(ctx, TPL_E_TYPE, "%s() takes 1 positional argument but %zu were given", fn,

@@ -239,6 +239,13 @@ static inline bool tpl_arg_bool(tpl_ctx *ctx, tpl_value v, bool present, bool df
 /* A builtin defined through tpl_bind_args: parameter names and the fn. */
 #define TPL_NAMES(...) ((const char *const[]){__VA_ARGS__, NULL})
 
+/* In a builtin (ctx, args in scope): binds the arguments to the named parameters, into
+ * v[i] (the value) and p[i] (whether given), or returns false with the error set. */
+#define BIND(fn, ...)                                                                       \
+    tpl_value v[8];                                                                         \
+    bool p[8];                                                                              \
+    if (!tpl_bind_args(ctx, fn, args, TPL_NAMES(__VA_ARGS__), v, p)) return false
+
 static inline bool tpl_buf_puts(tpl_ctx *ctx, tpl_buf *b, const char *s) {
     size_t n = 0;
     while (s[n]) n++;

@@ -34,11 +34,16 @@ typedef enum lm_positional { LM_POS_LEARNED, LM_POS_SINUSOIDAL, LM_POS_NONE } lm
 /* In enum order; the choices of causal_lm's `positional`. */
 extern const char *const lm_positional_names[];
 
-/* x [B, T, C] plus the encodings of positions pos0 .. pos0+T-1: rows of wpe [max_seq_len,
- * C] (learned; the caller checks pos0 + T against its rows) or the sinusoids (computed
- * in the graph, no parameter); x itself for none. NULL on failure, recorded in g. */
+/* Vaswani et al. 2017: PE[pos, 2i] = sin(pos / 10000^(2i/C)), PE[pos, 2i+1] = cos(same),
+ * for pos < rows, computed in double once per model (fg_api->alloc'd; NULL when out of
+ * memory). A constant, not a parameter. */
+float *lm_sinusoid_table(int64_t rows, int64_t C);
+
+/* x [B, T, C] plus the encodings of positions pos0 .. pos0+T-1 (the caller checks pos0 + T
+ * against max_seq_len): rows of wpe [max_seq_len, C] (learned) or of the sinusoid table
+ * (sinusoidal); x itself for none. NULL on failure, recorded in g. */
 fg_tensor *lm_add_positions(fg_graph *g, fg_tensor *x, lm_positional kind, fg_tensor *wpe,
-                            int64_t pos0);
+                            const float *sinusoids, int64_t pos0);
 
 /* The same in generated code: adds to the [T, C] array `x` the encodings of positions
  * 0 .. T-1; wpe is the C expression of the learned table (learned positions only). */

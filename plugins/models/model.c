@@ -20,6 +20,7 @@ typedef struct causal_lm {
     double embedding_scale; /* multiplies the token embeddings (not the tied output) */
     int32_t tied;
     fg_tensor *wte, *wpe, *lm_head; /* wpe NULL without learned positions; lm_head when untied */
+    float *sinusoids;               /* [max_seq_len, C] with sinusoidal positions, else NULL */
     lm_layer *blocks;               /* num_layers entries; objects owned by the host */
     lm_layer ln_f;
 } causal_lm;
@@ -90,7 +91,7 @@ static fg_status lm_forward(void *self, fg_graph *g, fg_tensor *tokens, fg_tenso
     if (st != FG_OK) return st;
     fg_tensor *x = fg_api->op_embedding(g, tokens, m->wte);
     if (m->embedding_scale != 1.0) x = fg_api->op_scale(g, x, m->embedding_scale);
-    x = lm_add_positions(g, x, m->positional, m->wpe, pos0);
+    x = lm_add_positions(g, x, m->positional, m->wpe, m->sinusoids, pos0);
     if ((st = fg_api->graph_status(g, err)) != FG_OK) return st;
     if (x == NULL) {
         fg_api->error_set(err, FG_E_NOMEM, "causal_lm: could not allocate the embeddings");
@@ -163,6 +164,7 @@ static void lm_destroy(void *self) {
     causal_lm *m = self;
     if (m == NULL) return;
     fg_api->free(m->blocks);
+    fg_api->free(m->sinusoids);
     fg_api->free(m);
 }
 
@@ -230,6 +232,12 @@ static fg_status build(causal_lm *m, fg_scope *scope, const lm_config *cfg, fg_e
         (st = fg_api->param_new(scope, "wpe.weight", 2, s_wpe, FG_INIT_NORMAL, cfg->init_std,
                                 &m->wpe, err)) != FG_OK)
         return st;
+    if (m->positional == LM_POS_SINUSOIDAL &&
+        (m->sinusoids = lm_sinusoid_table(m->max_seq_len, C)) == NULL) {
+        fg_api->error_set(err, FG_E_NOMEM, "causal_lm: out of memory for %lld x %lld sinusoids",
+                          (long long)m->max_seq_len, (long long)C);
+        return FG_E_NOMEM;
+    }
     m->blocks = fg_api->alloc(sizeof(lm_layer) * (size_t)m->num_layers);
     if (m->blocks == NULL) {
         fg_api->error_set(err, FG_E_NOMEM, "causal_lm: out of memory for %lld blocks",
